@@ -1,0 +1,37 @@
+# Two commands: `make run` and `make test`. Everything else is what they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export FLASK_APP := portal
+
+.PHONY: run test setup translations db demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test,postgres]"
+	touch $(STAMP)
+
+setup: $(STAMP) translations
+
+translations: $(STAMP)
+	scripts/translations.sh compile
+
+db: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask roles sync
+
+demo: db
+	$(BIN)/flask demo load --if-empty
+
+## make run: virtualenv, install, migrations, demo data (SQLite in instance/), serve :5000
+run: demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## make test: the whole suite on SQLite (PORTAL_TEST_DATABASE_URL=postgresql://... for PostgreSQL)
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

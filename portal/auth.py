@@ -1,0 +1,96 @@
+"""Signing in and out, throttling guessed passwords, switching language."""
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from .core.models import User
+from .core.models.types import utcnow
+from .extensions import db, login_manager
+
+bp = Blueprint("auth", __name__)
+LOCALES = ("zh_CN", "en")
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(_l("Enter your user name.")), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=200)])
+    remember = BooleanField(_l("Stay signed in on this device"))
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    try:
+        return db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, so the login page cannot bounce anyone to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("admin.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(func.lower(User.username) == form.username.data.strip().lower()))
+        now = utcnow()
+        if user is not None and user.locked_until and user.locked_until > now:
+            minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+            flash(_("Too many wrong passwords. Try again in %(minutes)d minutes.", minutes=minutes), "error")
+        elif user is None or not user.check_password(form.password.data):
+            if user is not None:
+                user.failed_logins += 1
+                if user.failed_logins >= current_app.config["PORTAL_LOGIN_MAX_FAILURES"]:
+                    user.locked_until = now + timedelta(minutes=current_app.config["PORTAL_LOGIN_LOCK_MINUTES"])
+                    user.failed_logins = 0
+                db.session.commit()
+            flash(_("Wrong user name or password."), "error")
+        elif not user.active:
+            flash(_("This account is switched off. Ask your manager."), "error")
+        else:
+            user.failed_logins = 0
+            user.locked_until = None
+            user.last_login_at = now
+            db.session.commit()
+            session.clear()
+            login_user(user, remember=form.remember.data)
+            if user.locale in LOCALES:
+                session["locale"] = user.locale
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("portal/login.html", form=form), 200
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/locale/<code>", methods=["POST"])
+def set_locale(code: str):
+    if code in LOCALES:
+        session["locale"] = code
+    return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
+
+
+@bp.route("/")
+def home():
+    return redirect(url_for("admin.index"))

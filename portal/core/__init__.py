@@ -1,0 +1,1 @@
+"""What every branch of every industry shares."""

@@ -1,0 +1,133 @@
+"""Permissions and branch scoping: the ONE place for both.
+
+Every view, export, action, CLI command and API endpoint asks these functions; nothing
+else decides who may see or do what.
+"""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import false, select
+
+from ..extensions import db
+from .models import Branch, Role, User
+from .plugin_state import enabled_anywhere, enabled_plugins
+
+WILDCARD = "*"
+
+
+def _user(user):
+    return current_user if user is None else user
+
+
+def is_signed_in(user=None) -> bool:
+    user = _user(user)
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def current_user_id():
+    return current_user.id if is_signed_in() else None
+
+
+def permission_granted(codes, wanted: str) -> bool:
+    """Does a set of granted codes (with ``*`` and ``area.*`` wildcards) include ``wanted``?"""
+    if WILDCARD in codes or wanted in codes:
+        return True
+    area = wanted.split(".", 1)[0]
+    return f"{area}.*" in codes
+
+
+def has_permission(code: str, user=None) -> bool:
+    user = _user(user)
+    return is_signed_in(user) and permission_granted(user.permissions, code)
+
+
+def sees_all_branches(user=None) -> bool:
+    """HQ staff see every branch; everybody else sees only their own."""
+    user = _user(user)
+    return is_signed_in(user) and bool(user.branch and user.branch.is_hq)
+
+
+def plugin_active(plugin: str | None, user=None) -> bool:
+    """A plugin's pages exist for a user only where HQ switched it on: in the user's branch,
+    or for HQ staff in any branch."""
+    if plugin is None:
+        return True
+    user = _user(user)
+    if not is_signed_in(user):
+        return False
+    if sees_all_branches(user):
+        return plugin in enabled_anywhere()
+    return plugin in enabled_plugins(user.branch_id)
+
+
+def can(code: str, user=None, *, plugin: str | None = None, branch_id: int | None = None) -> bool:
+    """May ``user`` do ``code`` (in ``branch_id``, for a ``plugin``)?"""
+    user = _user(user)
+    if not has_permission(code, user) or not plugin_active(plugin, user):
+        return False
+    if branch_id is not None and not sees_all_branches(user) and branch_id != user.branch_id:
+        return False
+    return True
+
+
+def require(code: str, **kwargs) -> None:
+    """Abort with 403 unless :func:`can`; for plain Flask routes."""
+    if not is_signed_in():
+        abort(401)
+    if not can(code, **kwargs):
+        abort(403)
+
+
+def scope(query, model, user=None):
+    """Restrict a query on a branch-owned model to what the user may see."""
+    user = _user(user)
+    if not is_signed_in(user):
+        return query.filter(false())
+    if sees_all_branches(user):
+        return query
+    if model is Branch:
+        return query.filter(Branch.id == user.branch_id)
+    return query.filter(model.branch_id == user.branch_id)
+
+
+def visible_branches(user=None):
+    """Branches the user may pick in a form or filter."""
+    return scope(db.session.query(Branch), Branch, user).order_by(Branch.code)
+
+
+def own_branch_id_for_write(posted_branch_id, user=None) -> int:
+    """The branch a new or edited record is saved in. A posted ``branch_id`` is never
+    trusted: branch staff always write into their own branch, HQ may choose."""
+    user = _user(user)
+    if sees_all_branches(user) and posted_branch_id:
+        return int(posted_branch_id)
+    return user.branch_id
+
+
+# Permissions that only HQ may hold; a role containing one is never granted by a branch.
+HQ_ONLY = frozenset({"branch.manage", "plugin.manage", "role.manage", "audit.view", WILDCARD})
+
+
+def grantable_roles(user=None) -> list[Role]:
+    """Roles the user may hand out. HQ role managers: all. A branch manager: roles without
+    HQ-only permissions whose plugin (if any) runs in their branch, so a branch can never
+    mint an HQ administrator."""
+    user = _user(user)
+    if not can("user.manage", user):
+        return []
+    roles = db.session.scalars(select(Role).order_by(Role.code)).all()
+    if sees_all_branches(user) and has_permission("role.manage", user):
+        return roles
+    enabled = enabled_plugins(user.branch_id)
+    return [
+        r for r in roles
+        if not HQ_ONLY.intersection(r.permissions or ())
+        and (r.plugin is None or r.plugin in enabled)
+    ]
+
+
+def may_manage_user(target: User, user=None) -> bool:
+    user = _user(user)
+    return can("user.manage", user, branch_id=target.branch_id)

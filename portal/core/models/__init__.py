@@ -1,0 +1,11 @@
+"""Core models. Importing this package registers every core table with the metadata."""
+
+from .audit import AuditEntry
+from .branch import Branch, BranchHoliday, BranchPlugin
+from .customer import CUSTOMER_KINDS, Address, Contact, Customer, Product
+from .user import Role, User, user_role
+
+__all__ = [
+    "Address", "AuditEntry", "Branch", "BranchHoliday", "BranchPlugin", "CUSTOMER_KINDS",
+    "Contact", "Customer", "Product", "Role", "User", "user_role",
+]

@@ -1,0 +1,54 @@
+"""Which plugins run in which branch, and with which settings — read from the database."""
+
+from __future__ import annotations
+
+from flask import g, has_request_context
+from sqlalchemy import select
+
+from ..extensions import db
+from ..plugins import current_plugins
+from .models import BranchPlugin
+
+ALWAYS_ON = ("core",)
+
+
+def enabled_plugins(branch_id: int | None) -> frozenset[str]:
+    """Plugin names switched on for the branch (cached for the request)."""
+    cache = g.setdefault("_portal_enabled", {}) if has_request_context() else {}
+    if branch_id not in cache:
+        rows = db.session.scalars(
+            select(BranchPlugin.plugin).where(
+                BranchPlugin.branch_id == branch_id, BranchPlugin.enabled.is_(True)
+            )
+        )
+        known = set(current_plugins().names())
+        cache[branch_id] = frozenset(name for name in rows if name in known)
+    return cache[branch_id]
+
+
+def enabled_anywhere() -> frozenset[str]:
+    rows = db.session.scalars(select(BranchPlugin.plugin).where(BranchPlugin.enabled.is_(True)).distinct())
+    return frozenset(rows) & set(current_plugins().names())
+
+
+def settings_for(branch_id: int) -> dict[str, dict]:
+    """Every enabled plugin's effective settings for the branch, keyed by plugin name."""
+    plugins = current_plugins()
+    rows = db.session.scalars(select(BranchPlugin).where(BranchPlugin.branch_id == branch_id))
+    stored = {row.plugin: row.settings for row in rows}
+    return {
+        name: plugins.effective_settings(name, stored.get(name))
+        for name in enabled_plugins(branch_id)
+    }
+
+
+def branch_hooks(branch_id: int):
+    """(hook caller reaching only the branch's plugins, their settings) — the one place
+    the core decides which plugins answer for a branch."""
+    names = set(enabled_plugins(branch_id)) | set(ALWAYS_ON)
+    return current_plugins().hook_for(names), settings_for(branch_id)
+
+
+def forget_cache() -> None:
+    if has_request_context():
+        g.pop("_portal_enabled", None)

@@ -1,0 +1,239 @@
+"""Base admin views. Every view of branch data inherits ``ScopedModelView``: permission
+checks, branch scoping, soft delete and stale-edit detection are written once, here."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import BaseView
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
+from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask import has_request_context
+from sqlalchemy import inspect as sa_inspect
+from wtforms import HiddenField
+from wtforms.validators import ValidationError
+
+from ...extensions import db
+from .. import access
+from ..models.mixins import SoftDeleteMixin, VersionedMixin
+from ..models.types import utcnow
+from .fields import PortalFilterConverter, PortalModelConverter
+
+
+def _fmt_datetime(view, value, name=None):
+    return format_datetime(value, "yyyy-MM-dd HH:mm")
+
+
+def _fmt_date(view, value, name=None):
+    return format_date(value, "yyyy-MM-dd")
+
+
+def _fmt_money(view, value, name=None):
+    return format_decimal(value, "#,##0.00")
+
+
+MAX_ID = 2**31 - 1  # PostgreSQL INTEGER
+
+FORMATTERS = dict(typefmt.BASE_FORMATTERS)
+FORMATTERS.update({datetime: _fmt_datetime, date: _fmt_date, Decimal: _fmt_money})
+EXPORT_FORMATTERS = dict(typefmt.EXPORT_FORMATTERS)
+EXPORT_FORMATTERS.update({datetime: _fmt_datetime, date: _fmt_date, Decimal: lambda v, x, n=None: str(x)})
+
+
+class GuardedMixin:
+    """Who may open the view at all: one permission, and the plugin switched on."""
+
+    #: permission needed to see the view (``<area>.view`` for model views)
+    permission: str | None = None
+    #: set by plugin views: the view exists only where the plugin is enabled
+    plugin_name: str | None = None
+
+    def is_accessible(self) -> bool:
+        if not access.is_signed_in():
+            return False
+        return self.permission is None or access.can(self.permission, plugin=self.plugin_name)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not access.is_signed_in():
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+
+class PortalView(GuardedMixin, BaseView):
+    """A custom (non-model) page in the admin."""
+
+
+class ScopedModelView(GuardedMixin, ModelView):
+    """A model view over branch-owned rows.
+
+    Set ``permission_area`` (e.g. ``customer``): ``<area>.view/create/edit/delete/export``
+    then decide the matching buttons and endpoints.
+    """
+
+    permission_area: str = ""
+    can_export = True
+    export_types = ["csv", "xlsx"]
+    model_form_converter = PortalModelConverter
+    filter_converter = PortalFilterConverter()
+    column_type_formatters = FORMATTERS
+    column_type_formatters_export = EXPORT_FORMATTERS
+    page_size = 20
+    can_set_page_size = True
+    form_excluded_columns = ("created_at", "updated_at", "deleted_at", "version")
+    column_exclude_list = ("deleted_at", "version")
+    column_details_exclude_list = ("version",)
+    #: a record of a branch-owned model is written into the user's branch (HQ chooses)
+    branch_owned = True
+
+    def __init__(self, model, session=db, **kwargs):
+        self.permission = f"{self.permission_area}.view"
+        self.form_args = self._scoped_form_args_for(model)
+        super().__init__(model, session, **kwargs)
+
+    def _scoped_form_args_for(self, model):
+        self.model = model
+        return self._scoped_form_args(type(self).form_args)
+
+    # -- permissions ---------------------------------------------------------------
+    #: verb → permission code where it is not ``<area>.<verb>``; ``None`` forbids the verb
+    verb_permissions: dict = {}
+
+    def _allowed(self, verb: str) -> bool:
+        if not has_request_context():
+            return True  # flask-admin reads some flags once at start-up
+        code = self.verb_permissions.get(verb, f"{self.permission_area}.{verb}")
+        return code is not None and access.can(code, plugin=self.plugin_name)
+
+    @property
+    def can_create(self):
+        return self._allowed("create")
+
+    @property
+    def can_edit(self):
+        return self._allowed("edit")
+
+    @property
+    def can_delete(self):
+        return self._allowed("delete")
+
+    @property
+    def can_export(self):
+        return self._allowed("export")
+
+    @property
+    def can_view_details(self):
+        return self._allowed("view")
+
+    # -- scoping -------------------------------------------------------------------
+    def _live(self, query):
+        if issubclass(self.model, SoftDeleteMixin):
+            query = query.filter(self.model.deleted_at.is_(None))
+        return access.scope(query, self.model)
+
+    def get_query(self):
+        return self._live(super().get_query())
+
+    def get_count_query(self):
+        return self._live(super().get_count_query())
+
+    def get_one(self, id):
+        try:
+            pk = int(id)
+        except (TypeError, ValueError):
+            return None
+        if not 0 < pk <= MAX_ID:
+            return None  # would overflow the INTEGER column, and cannot exist anyway
+        return self.get_query().filter(self.model.id == pk).one_or_none()
+
+    def _scope_relation_fields(self, form):
+        """Only HQ chooses the branch of a record; branch staff's records always land in
+        their own branch."""
+        if "branch" in form and not access.sees_all_branches():
+            del form["branch"]
+        return form
+
+    def _scoped_form_args(self, form_args):
+        """Every relation dropdown lists, and accepts, only rows the user may see. The
+        factory is given at construction because posted ids are resolved right then."""
+        form_args = {name: dict(args) for name, args in (form_args or {}).items()}
+        for relation in sa_inspect(self.model).relationships:
+            if relation.direction.name not in ("MANYTOONE", "MANYTOMANY"):
+                continue  # one-to-many relations are edited inline, not picked
+            target = relation.mapper.class_
+            form_args.setdefault(relation.key, {}).setdefault("query_factory", self._scoped_factory(target))
+        return form_args
+
+    @staticmethod
+    def _scoped_factory(related):
+        def factory():
+            query = db.session.query(related)
+            if issubclass(related, SoftDeleteMixin):
+                query = query.filter(related.deleted_at.is_(None))
+            if hasattr(related, "branch_id") or related.__name__ == "Branch":
+                query = access.scope(query, related)
+            return query
+        return factory
+
+    # -- forms ---------------------------------------------------------------------
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        if issubclass(self.model, VersionedMixin):
+            form_class.seen_version = HiddenField()
+        return form_class
+
+    def create_form(self, obj=None):
+        return self._scope_relation_fields(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        form = self._scope_relation_fields(super().edit_form(obj))
+        if request.method == "GET" and obj is not None and hasattr(form, "seen_version"):
+            form.seen_version.data = obj.version
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        seen = getattr(form, "seen_version", None)
+        if not is_created and seen is not None and seen.data not in (None, ""):
+            if str(seen.data) != str(model.version):
+                raise ValidationError(
+                    _("Someone else saved this record while you were editing it. "
+                      "Reload the page to see their changes, then make yours again.")
+                )
+        if hasattr(model, "__dict__") and "seen_version" in model.__dict__:
+            del model.__dict__["seen_version"]
+        if self.branch_owned and hasattr(model, "branch_id") and not access.sees_all_branches():
+            model.branch_id = access.own_branch_id_for_write(None)
+        super().on_model_change(form, model, is_created)
+
+    # -- deletion is archiving -----------------------------------------------------
+    def delete_model(self, model):
+        if not issubclass(self.model, SoftDeleteMixin):
+            return super().delete_model(model)
+        try:
+            self.on_model_delete(model)
+            model.deleted_at = utcnow()
+            db.session.commit()
+        except Exception as exc:  # report, keep the record, never a 500
+            db.session.rollback()
+            flash(_("Could not archive the record: %(error)s", error=str(exc)), "error")
+            return False
+        self.after_model_delete(model)
+        return True
+
+    def handle_view_exception(self, exc):
+        from sqlalchemy.orm.exc import StaleDataError
+
+        if isinstance(exc, StaleDataError):
+            flash(_("Someone else saved this record at the same moment. Reload and try again."), "error")
+            return True
+        if isinstance(exc, ValidationError):
+            flash(str(exc), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+
+ARCHIVE_LABEL = _l("Archive")

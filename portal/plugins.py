@@ -1,0 +1,99 @@
+"""The plugin manager: built-in plugins, installed ones, and which run in which branch."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any, Iterable
+
+import pluggy
+from flask import current_app
+
+from . import hookspecs
+from .contract import PluginInfo, Setting, SettingError
+
+log = logging.getLogger(__name__)
+
+BUILTIN_PLUGINS = ("retail_store", "equipment_field", "auto_workshop", "real_estate")
+ENTRY_POINT_GROUP = "portal.plugins"
+
+
+class PortalPlugins:
+    """One per app: the pluggy manager plus the questions the core asks about plugins."""
+
+    def __init__(self, extra: Iterable[Any] = (), load_entry_points: bool = True):
+        self.pm = pluggy.PluginManager("portal")
+        self.pm.add_hookspecs(hookspecs)
+        # The core contributes its permissions and roles through the same hooks.
+        self.pm.register(importlib.import_module("portal.core.builtin"), name="core")
+        for name in BUILTIN_PLUGINS:
+            self.pm.register(importlib.import_module(f"plugins.{name}"), name=name)
+        if load_entry_points:
+            self.pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        for plugin in extra:
+            self.pm.register(plugin, name=getattr(plugin, "PLUGIN_NAME", None))
+        self.pm.check_pending()
+
+    @property
+    def hook(self):
+        """Start-up hooks: every registered plugin answers."""
+        return self.pm.hook
+
+    def names(self) -> list[str]:
+        """Plugins HQ can switch per branch (the core is always on)."""
+        return sorted(name for name, _plugin in self.pm.list_name_plugin() if name != "core")
+
+    def _only(self, names: Iterable[str], hook_name: str):
+        keep = set(names)
+        others = [p for n, p in self.pm.list_name_plugin() if n not in keep]
+        return self.pm.subset_hook_caller(hook_name, remove_plugins=others)
+
+    def info(self, name: str) -> PluginInfo:
+        found = self._only([name], "portal_plugin_info")()
+        return found or PluginInfo(label=name)
+
+    def settings_spec(self, name: str) -> list[Setting]:
+        return [s for group in self._only([name], "portal_settings")() for s in group]
+
+    def defaults(self, name: str) -> dict:
+        return {s.key: s.default for s in self.settings_spec(name)}
+
+    def validate_settings(self, name: str, submitted: dict) -> tuple[dict, dict]:
+        """Coerce submitted values; return (clean values, errors by key)."""
+        clean, errors = {}, {}
+        for spec in self.settings_spec(name):
+            try:
+                clean[spec.key] = spec.coerce(submitted.get(spec.key, spec.default))
+            except SettingError as exc:
+                errors[spec.key] = str(exc)
+        return clean, errors
+
+    def effective_settings(self, name: str, stored: dict | None) -> dict:
+        """Stored values over defaults; a stored value that no longer validates (the
+        plugin tightened a rule) falls back to the default rather than breaking pages."""
+        values = {}
+        for spec in self.settings_spec(name):
+            raw = (stored or {}).get(spec.key, spec.default)
+            try:
+                values[spec.key] = spec.coerce(raw)
+            except SettingError:
+                log.warning("setting %s.%s: stored value %r refused, using default", name, spec.key, raw)
+                values[spec.key] = spec.coerce(spec.default)
+        return values
+
+    def hook_for(self, enabled: Iterable[str]):
+        """Branch hooks: a caller object whose hooks reach only the ``enabled`` plugins."""
+        return _SubsetHooks(self, tuple(sorted(enabled)))
+
+
+class _SubsetHooks:
+    def __init__(self, plugins: PortalPlugins, enabled: tuple[str, ...]):
+        self._plugins = plugins
+        self._enabled = enabled
+
+    def __getattr__(self, hook_name: str):
+        return self._plugins._only(self._enabled, hook_name)
+
+
+def current_plugins() -> PortalPlugins:
+    return current_app.extensions["portal_plugins"]
