@@ -1,6 +1,6 @@
 """Language and time zone: Chinese first, English too, times shown in the branch's zone."""
 
-from flask import request, session
+from flask import current_app, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
@@ -15,7 +15,8 @@ def select_locale():
         return chosen
     if getattr(current_user, "is_authenticated", False) and current_user.locale in SUPPORTED:
         return current_user.locale
-    return request.accept_languages.best_match(SUPPORTED, default="zh_CN") if request else "zh_CN"
+    # Chinese first: the browser's language is not asked; the switch in the top bar is.
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def select_timezone():

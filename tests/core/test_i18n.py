@@ -8,9 +8,10 @@ from babel.messages.pofile import read_po
 CATALOGS = Path(__file__).resolve().parents[2] / "portal" / "translations"
 
 
-def test_pages_are_chinese_by_default_and_english_on_request(web, world):
-    assert "登录" in web.get("/login").text
-    assert "Sign in" in web.get("/login", headers={"Accept-Language": "en"}).text
+def test_pages_are_chinese_by_default_and_english_after_the_switch(web, world):
+    assert "登录" in web.get("/login", headers={"Accept-Language": "en-US"}).text
+    web.submit("/login", {"next": "/login"}, post_url="/locale/en")
+    assert "Sign in" in web.get("/login").text
     web.login("a_clerk")
     assert "客户档案" in web.get("/admin/").text
 
