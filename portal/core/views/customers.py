@@ -15,8 +15,10 @@ CUSTOMER_LABELS = {
     "province": _l("Province"), "city": _l("City"), "address": _l("Address"), "notes": _l("Notes"),
     "branch": _l("Branch"), "created_by": _l("Created by"), "created_at": _l("Created"),
     "updated_at": _l("Changed"), "contacts": _l("Contacts"), "addresses": _l("Addresses"),
-    "products": _l("Products"),
+    "products": _l("Products"), "contacts.phone": _l("Contact phone"),
+    "products.serial_number": _l("Serial number"),
 }
+KINDS = [("person", _l("Person")), ("company", _l("Company"))]
 PRODUCT_LABELS = {
     "name": _l("Product"), "model": _l("Model"), "serial_number": _l("Serial number"),
     "purchase_date": _l("Purchase date"), "invoice_number": _l("Invoice / receipt no."),
@@ -58,7 +60,8 @@ class CustomerView(ScopedModelView):
     column_export_list = ("id", "name", "kind", "phone", "email", "province", "city", "address", "branch", "created_at")
     form_columns = ("branch", "kind", "name", "phone", "email", "province", "city", "address", "notes",
                     "contacts", "addresses", "products")
-    form_choices = {"kind": [("person", _l("Person")), ("company", _l("Company"))]}
+    form_choices = {"kind": KINDS}
+    column_choices = {"kind": KINDS}
     inline_models = [
         (Contact, {"form_columns": ("id", "name", "title", "phone", "email"), "form_label": _l("Contact")}),
         (Address, {"form_columns": ("id", "label", "province", "city", "line"), "form_label": _l("Address")}),
