@@ -1,7 +1,6 @@
 """Builds the admin: core views, then each plugin's views under its own menu."""
 
 from flask_admin import Admin
-from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 

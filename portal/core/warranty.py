@@ -50,7 +50,7 @@ def warranty_end(start: date, months: int = 12) -> date:
     """
     if months < 1:
         raise ValueError(f"months must be >= 1, got {months}")
-    return add_months(start, months) - timedelta(days=1)
+    return add_months(start, months)
 
 
 def _parse_exclusions(codes: Iterable[str | Exclusion]) -> tuple[Exclusion, ...]:

@@ -5,7 +5,7 @@ from datetime import date
 
 import openpyxl
 
-from portal.core.models import AuditEntry, Customer, Product
+from portal.core.models import AuditEntry, Customer
 from portal.extensions import db
 
 NEW_FILE = {

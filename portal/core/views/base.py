@@ -12,7 +12,6 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask import has_request_context
 from sqlalchemy import inspect as sa_inspect
 from wtforms import HiddenField
@@ -76,7 +75,6 @@ class ScopedModelView(GuardedMixin, ModelView):
     """
 
     permission_area: str = ""
-    can_export = True
     export_types = ["csv", "xlsx"]
     model_form_converter = PortalModelConverter
     filter_converter = PortalFilterConverter()
@@ -235,5 +233,3 @@ class ScopedModelView(GuardedMixin, ModelView):
             return True
         return super().handle_view_exception(exc)
 
-
-ARCHIVE_LABEL = _l("Archive")

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
-from ..models import Address, Contact, Customer, Product
+from ..models import Address, Contact, Product
 from .. import access
 from ..warranty import warranty_end
 from .base import ScopedModelView

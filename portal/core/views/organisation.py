@@ -6,10 +6,9 @@ from wtforms import PasswordField, SelectMultipleField, widgets
 from wtforms.validators import Length, Optional, ValidationError
 from zoneinfo import available_timezones
 
-from ...extensions import db
 from ...plugins import current_plugins
 from .. import access
-from ..models import Branch, BranchHoliday, Role, User
+from ..models import BranchHoliday
 from .base import ScopedModelView
 
 WEEKDAYS = [
