@@ -32,7 +32,9 @@ class WarrantyDecision:
 
     def __post_init__(self) -> None:
         if self.needs_quote == self.free:
-            raise ValueError("needs_quote must be True exactly when the repair is not free")
+            raise ValueError(
+                "needs_quote must be True exactly when the repair is not free"
+            )
 
 
 def add_months(d: date, months: int) -> date:
@@ -50,7 +52,7 @@ def warranty_end(start: date, months: int = 12) -> date:
     """
     if months < 1:
         raise ValueError(f"months must be >= 1, got {months}")
-    return add_months(start, months)
+    return add_months(start, months) - timedelta(days=1)
 
 
 def _parse_exclusions(codes: Iterable[str | Exclusion]) -> tuple[Exclusion, ...]:
@@ -107,11 +109,17 @@ class Quote:
             amount = getattr(self, name)
             # Floats would smuggle binary rounding errors into money.
             if not isinstance(amount, Decimal):
-                raise TypeError(f"{name} must be a Decimal, got {type(amount).__name__}")
+                raise TypeError(
+                    f"{name} must be a Decimal, got {type(amount).__name__}"
+                )
             if not amount.is_finite() or amount < 0:
-                raise ValueError(f"{name} must be a finite, non-negative amount, got {amount}")
+                raise ValueError(
+                    f"{name} must be a finite, non-negative amount, got {amount}"
+                )
 
     @property
     def total(self) -> Decimal:
         """Sum of all amounts, rounded half-up to cents."""
-        return (self.parts + self.labour + self.travel).quantize(CENT, rounding=ROUND_HALF_UP)
+        return (self.parts + self.labour + self.travel).quantize(
+            CENT, rounding=ROUND_HALF_UP
+        )
