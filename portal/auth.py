@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from flask_wtf import FlaskForm
@@ -49,7 +50,8 @@ def login():
         now = utcnow()
         if user is not None and user.locked_until and user.locked_until > now:
             minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-            flash(_("Too many wrong passwords. Try again in %(minutes)d minutes.", minutes=minutes), "error")
+            flash(ngettext("Too many wrong passwords. Try again in %(num)d minute.",
+                           "Too many wrong passwords. Try again in %(num)d minutes.", minutes), "error")
         elif user is None or not user.check_password(form.password.data):
             if user is not None:
                 user.failed_logins += 1

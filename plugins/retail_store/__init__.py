@@ -47,7 +47,7 @@ def portal_settings():
         Setting("out_of_stock_answer_days", "int", 7, _l("Answer an out-of-stock request within (days)"), min=1, max=30),
         Setting("returns_need_hq_approval", "bool", False, _l("Returns also need HQ approval")),
         Setting("textile_warranty_months", "int", 3, _l("Warranty for textiles (months)"),
-                _l("Seed 001 leaves this number blank: set it per branch."), min=0, max=60),
+                _l("The clothing regulation leaves this number open: each branch sets its own."), min=0, max=60),
         Setting("leather_warranty_months", "int", 6, _l("Warranty for leather (months)"), min=0, max=60),
         Setting("depreciation_days", "int_list", [7, 15, 30], _l("Depreciation day ranges (upper bounds)"),
                 _l("Comma-separated, increasing, e.g. 7,15,30."), min=1, max=3650,
