@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from .models import AuditEntry
+from .models import AuditEntry, Branch
 from .models.types import utcnow
 
 SKIP = {"updated_at", "created_at", "version"}
@@ -41,7 +41,7 @@ def acting_user_id():
 
 def _branch_of(obj):
     branch_id = getattr(obj, "branch_id", None)
-    if branch_id is None and obj.__class__.__name__ == "Branch":
+    if branch_id is None and isinstance(obj, Branch):
         branch_id = obj.id
     return branch_id
 

@@ -19,6 +19,7 @@ from wtforms.validators import ValidationError
 
 from ...extensions import db
 from .. import access
+from ..models import Branch
 from ..models.mixins import SoftDeleteMixin, VersionedMixin
 from ..models.types import utcnow
 from .fields import PortalFilterConverter, PortalModelConverter
@@ -148,7 +149,7 @@ class ScopedModelView(GuardedMixin, ModelView):
             return None  # would overflow the INTEGER column, and cannot exist anyway
         return self.get_query().filter(self.model.id == pk).one_or_none()
 
-    def _scope_relation_fields(self, form):
+    def _hide_branch_choice(self, form):
         """Only HQ chooses the branch of a record; branch staff's records always land in
         their own branch."""
         if "branch" in form and not access.sees_all_branches():
@@ -172,7 +173,7 @@ class ScopedModelView(GuardedMixin, ModelView):
             query = db.session.query(related)
             if issubclass(related, SoftDeleteMixin):
                 query = query.filter(related.deleted_at.is_(None))
-            if hasattr(related, "branch_id") or related.__name__ == "Branch":
+            if hasattr(related, "branch_id") or related is Branch:
                 query = access.scope(query, related)
             return query
         return factory
@@ -185,10 +186,10 @@ class ScopedModelView(GuardedMixin, ModelView):
         return form_class
 
     def create_form(self, obj=None):
-        return self._scope_relation_fields(super().create_form(obj))
+        return self._hide_branch_choice(super().create_form(obj))
 
     def edit_form(self, obj=None):
-        form = self._scope_relation_fields(super().edit_form(obj))
+        form = self._hide_branch_choice(super().edit_form(obj))
         if request.method == "GET" and obj is not None and hasattr(form, "seen_version"):
             form.seen_version.data = obj.version
         return form
