@@ -26,7 +26,7 @@ def create_app(config: dict | None = None, extra_plugins=()) -> Flask:
     plugins = PortalPlugins(extra=extra_plugins, load_entry_points=app.config.get("PORTAL_ENTRY_POINTS", True))
     app.extensions["portal_plugins"] = plugins
 
-    from .core import audit, models  # noqa: F401  (core tables, audit hook)
+    from .core import audit, models, tickets  # noqa: F401  (core tables, audit and timeline hooks)
 
     plugins.hook.portal_load_models()
 

@@ -111,6 +111,21 @@ class TicketKind:
 
 
 @dataclass(frozen=True)
+class Transition:
+    """A ticket workflow step: ``name`` moves a ticket from any of ``sources`` to
+    ``target`` for a user holding ``permission``. A plugin step may lead to a state of its
+    own (give ``target_label``) and may apply only to some ticket ``kinds``."""
+
+    name: str
+    label: str
+    sources: Sequence[str]
+    target: str
+    permission: str
+    target_label: str | None = None
+    kinds: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
 class Card:
     """A dashboard card: a title, a figure or short text, and an optional link."""
 

@@ -102,6 +102,16 @@ def portal_ticket_kinds(settings):
 
 
 @hookspec
+def portal_workflow_steps(settings):
+    """Add steps to the ticket workflow of this branch.
+
+    Called whenever the workflow of a branch is assembled (ticket page, transition).
+    Return a list of ``portal.contract.Transition``. A step with the name of a core step
+    replaces it, so a plugin can put a state of its own between two core states.
+    """
+
+
+@hookspec
 def portal_check_transition(ticket, target, user, settings):
     """Veto a ticket transition.
 

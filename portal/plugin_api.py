@@ -6,7 +6,7 @@ hooks themselves are documented in ``portal.hookspecs``.
 
 import pluggy
 
-from .contract import Card, Permission, PluginInfo, RoleSpec, Setting, TicketKind
+from .contract import Card, Permission, PluginInfo, RoleSpec, Setting, TicketKind, Transition
 from .core.access import can, require, scope, sees_all_branches
 from .core.models.mixins import BranchOwnedMixin, SoftDeleteMixin, TimestampMixin, VersionedMixin
 from .core.models.types import Money, UTCDateTime, utcnow
@@ -26,7 +26,7 @@ def require_plugin(plugin_name: str) -> None:
 
 
 __all__ = [
-    "Card", "Permission", "PluginInfo", "RoleSpec", "Setting", "TicketKind", "db", "hookimpl",
+    "Card", "Permission", "PluginInfo", "RoleSpec", "Setting", "TicketKind", "Transition", "db", "hookimpl",
     "require_plugin", "ScopedModelView", "PortalView", "BranchOwnedMixin", "SoftDeleteMixin",
     "TimestampMixin", "VersionedMixin", "UTCDateTime", "Money", "utcnow", "can", "require",
     "scope", "sees_all_branches",

@@ -38,7 +38,7 @@ def settings_for(branch_id: int) -> dict[str, dict]:
     stored = {row.plugin: row.settings for row in rows}
     return {
         name: plugins.effective_settings(name, stored.get(name))
-        for name in enabled_plugins(branch_id)
+        for name in set(enabled_plugins(branch_id)) | set(ALWAYS_ON)
     }
 
 

@@ -3,9 +3,15 @@
 from .audit import AuditEntry
 from .branch import Branch, BranchHoliday, BranchPlugin
 from .customer import CUSTOMER_KINDS, Address, Contact, Customer, Product
+from .ticket import (
+    Attachment, Charge, Quote, SlaEscalation, Ticket, TicketAssignment, TicketEvent, TicketPause, TicketSequence,
+)
+from .visit import RepairReceipt, Visit, VisitPart, visit_engineer
 from .user import Role, User, user_role
 
 __all__ = [
     "Address", "AuditEntry", "Branch", "BranchHoliday", "BranchPlugin", "CUSTOMER_KINDS",
-    "Contact", "Customer", "Product", "Role", "User", "user_role",
+    "Contact", "Customer", "Product", "Role", "User", "user_role", "Attachment", "Charge", "Quote",
+    "SlaEscalation", "Ticket", "TicketAssignment", "TicketEvent", "TicketPause", "TicketSequence",
+    "RepairReceipt", "Visit", "VisitPart", "visit_engineer",
 ]

@@ -26,8 +26,9 @@ class PluginSwitchboardView(PortalView):
             abort(404)
         return branch
 
-    def _known_plugin_or_404(self, name: str) -> str:
-        if name not in current_plugins().names():
+    def _known_plugin_or_404(self, name: str, core_too: bool = False) -> str:
+        # The core has settings (service levels, fees) but cannot be switched off.
+        if name not in current_plugins().names() and not (core_too and name == "core"):
             abort(404)
         return name
 
@@ -69,7 +70,7 @@ class PluginSwitchboardView(PortalView):
     @expose("/<int:branch_id>/<plugin>/settings", methods=["GET", "POST"])
     def settings(self, branch_id, plugin):
         branch = self._branch_or_404(branch_id)
-        name = self._known_plugin_or_404(plugin)
+        name = self._known_plugin_or_404(plugin, core_too=True)
         plugins = current_plugins()
         row = self._row(branch.id, name)
         values = plugins.effective_settings(name, row.settings if row else None)
@@ -96,5 +97,5 @@ class PluginSwitchboardView(PortalView):
         return self.render(
             "portal/plugins/settings.html", branch=branch, name=name, info=plugins.info(name),
             specs=plugins.settings_spec(name), values=values, errors=errors,
-            enabled=bool(row and row.enabled),
+            enabled=bool(row and row.enabled) or name == "core",
         )

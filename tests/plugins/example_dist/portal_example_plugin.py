@@ -7,7 +7,7 @@ from flask import Blueprint
 from flask_admin import expose
 
 from portal.plugin_api import (
-    Card, Permission, PluginInfo, PortalView, RoleSpec, Setting, TicketKind, hookimpl, require_plugin,
+    Card, Permission, PluginInfo, PortalView, RoleSpec, Setting, TicketKind, Transition, hookimpl, require_plugin,
 )
 
 NAME = "example_plugin"
@@ -74,6 +74,15 @@ def portal_register_blueprints(app):
 @hookimpl
 def portal_ticket_kinds(settings):
     return [TicketKind("example_kind", "Example kind", [("note", "Note")])]
+
+
+@hookimpl
+def portal_workflow_steps(settings):
+    # A second opinion between "resolved" and "closed" for this plugin's own kind.
+    return [Transition("second_opinion", "Second opinion", ("resolved",), "second_opinion", "ticket.close",
+                       target_label="Second opinion", kinds=("example_kind",)),
+            Transition("confirm", "Confirm", ("second_opinion",), "closed", "ticket.close",
+                       kinds=("example_kind",))]
 
 
 @hookimpl
