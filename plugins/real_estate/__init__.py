@@ -38,4 +38,14 @@ def portal_settings():
         Setting("certificate_warning_days", "int", 14, _l("Warn before the certificate deadline (days)"), min=1, max=90),
         Setting("instalment_reminder_days", "int", 7, _l("Remind before each instalment (days)"), min=1, max=60),
         Setting("mortgage_chase_days", "int", 30, _l("Chase the bank when the loan is late by (days)"), min=1, max=180),
+        Setting("handover_checklist", "str",
+                "doors_windows,walls_ceiling,floor,plumbing,electrical,kitchen,bathroom,balcony",
+                _l("Handover checklist items"),
+                _l("Comma-separated; every item must be judged at the handover. The built-in items (doors_windows, "
+                   "walls_ceiling, floor, plumbing, electrical, kitchen, bathroom, balcony) are shown translated, "
+                   "items of your own as typed."),
+                validate=lambda v: None if v.replace("，", ",").replace(",", "").strip()
+                else _l("list at least one item")),
+        Setting("handover_meters", "str", "water,electricity,gas", _l("Meters read at the handover"),
+                _l("Comma-separated: water, electricity, gas, or meters of your own.")),
     ]
