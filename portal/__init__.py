@@ -46,7 +46,8 @@ def create_app(config: dict | None = None, extra_plugins=()) -> Flask:
 
     app.register_blueprint(auth.bp)
     errors.init_app(app)
-    init_admin(app, plugins)
+    with app.app_context():  # list filters read the plugins' ticket kinds when built
+        init_admin(app, plugins)
     plugins.hook.portal_register_blueprints(app=app)
 
     from .cli import init_cli

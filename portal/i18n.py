@@ -1,6 +1,6 @@
 """Language and time zone: Chinese first, English too, times shown in the branch's zone."""
 
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
@@ -10,6 +10,8 @@ SUPPORTED = ("zh_CN", "en")
 
 
 def select_locale():
+    if not has_request_context():  # start-up, CLI: Chinese first
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in SUPPORTED:
         return chosen
@@ -20,7 +22,7 @@ def select_locale():
 
 
 def select_timezone():
-    if getattr(current_user, "is_authenticated", False) and current_user.branch:
+    if has_request_context() and getattr(current_user, "is_authenticated", False) and current_user.branch:
         return current_user.branch.timezone
     return "Asia/Shanghai"
 

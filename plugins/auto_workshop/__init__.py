@@ -28,11 +28,14 @@ def portal_permissions():
 def portal_roles():
     return [
         RoleSpec("service_advisor", _l("Service advisor"),
-                 ["customer.view", "customer.create", "customer.edit", "workshop.advise"]),
-        RoleSpec("workshop_manager", _l("Workshop manager"), ["customer.*", "user.view", "workshop.manage", "workshop.advise"]),
-        RoleSpec("parts_keeper", _l("Parts keeper"), ["customer.view", "workshop.parts"]),
-        RoleSpec("technician", _l("Technician"), ["customer.view", "workshop.repair"]),
-        RoleSpec("aftersales_director", _l("After-sales director"), ["customer.*", "user.view", "workshop.*"]),
+                 ["customer.view", "customer.create", "customer.edit", "workshop.advise",
+                  "ticket.view", "ticket.create", "ticket.edit", "ticket.triage", "ticket.assign", "ticket.charge",
+                  "ticket.close", "repair.register"]),
+        RoleSpec("workshop_manager", _l("Workshop manager"), ["customer.*", "user.view", "workshop.manage", "workshop.advise",
+                                                              "ticket.*", "repair.*"]),
+        RoleSpec("parts_keeper", _l("Parts keeper"), ["customer.view", "workshop.parts", "ticket.view"]),
+        RoleSpec("technician", _l("Technician"), ["customer.view", "workshop.repair", "ticket.view", "ticket.edit", "ticket.work"]),
+        RoleSpec("aftersales_director", _l("After-sales director"), ["customer.*", "user.view", "workshop.*", "ticket.*", "repair.*"]),
     ]
 
 

@@ -27,11 +27,13 @@ def portal_permissions():
 @hookimpl
 def portal_roles():
     return [
-        RoleSpec("dispatcher", _l("Dispatcher"), ["customer.view", "customer.create", "customer.edit", "field.dispatch"]),
-        RoleSpec("field_engineer", _l("Field engineer"), ["customer.view", "field.visit"]),
+        RoleSpec("dispatcher", _l("Dispatcher"), ["customer.view", "customer.create", "customer.edit", "field.dispatch",
+                  "ticket.view", "ticket.create", "ticket.edit", "ticket.triage", "ticket.assign", "ticket.close"]),
+        RoleSpec("field_engineer", _l("Field engineer"), ["customer.view", "field.visit", "ticket.view", "ticket.edit", "ticket.work"]),
         RoleSpec("aftersales_manager", _l("After-sales manager"),
-                 ["customer.*", "user.view", "field.dispatch", "field.approve_shipment", "field.install"]),
-        RoleSpec("general_manager", _l("General manager"), ["customer.view", "user.view", "field.*"]),
+                 ["customer.*", "user.view", "field.dispatch", "field.approve_shipment", "field.install",
+                  "ticket.*", "repair.*"]),
+        RoleSpec("general_manager", _l("General manager"), ["customer.view", "user.view", "field.*", "ticket.view", "ticket.escalations"]),
     ]
 
 

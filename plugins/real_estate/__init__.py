@@ -25,9 +25,10 @@ def portal_permissions():
 @hookimpl
 def portal_roles():
     return [
-        RoleSpec("sales_agent", _l("Sales agent"), ["customer.view", "customer.create", "customer.edit", "estate.sell"]),
-        RoleSpec("aftersales_officer", _l("After-sales (handover) officer"), ["customer.*", "estate.aftersales"]),
-        RoleSpec("property_liaison", _l("Property-management liaison"), ["customer.view", "estate.liaison"]),
+        RoleSpec("sales_agent", _l("Sales agent"), ["customer.view", "customer.create", "customer.edit", "estate.sell",
+                                                                "ticket.view", "ticket.create", "ticket.edit"]),
+        RoleSpec("aftersales_officer", _l("After-sales (handover) officer"), ["customer.*", "estate.aftersales", "ticket.*", "repair.*"]),
+        RoleSpec("property_liaison", _l("Property-management liaison"), ["customer.view", "estate.liaison", "ticket.view", "ticket.edit", "ticket.work"]),
     ]
 
 

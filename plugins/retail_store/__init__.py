@@ -27,9 +27,11 @@ def portal_permissions():
 def portal_roles():
     return [
         RoleSpec("store_clerk", _l("Store clerk"),
-                 ["customer.view", "customer.create", "customer.edit", "retail.counter", "retail.stock"]),
+                 ["customer.view", "customer.create", "customer.edit", "retail.counter", "retail.stock",
+                  "ticket.view", "ticket.create", "ticket.edit", "ticket.triage", "ticket.work", "ticket.charge",
+                  "ticket.close", "repair.register"]),
         RoleSpec("store_manager", _l("Store manager"),
-                 ["customer.*", "retail.*", "user.view"]),
+                 ["customer.*", "retail.*", "user.view", "ticket.*", "repair.*"]),
     ]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import false, select
+from sqlalchemy import and_, false, or_, select
 
 from ..extensions import db
 from .models import Branch, Role, User
@@ -90,6 +90,21 @@ def scope(query, model, user=None):
     if model is Branch:
         return query.filter(Branch.id == user.branch_id)
     return query.filter(model.branch_id == user.branch_id)
+
+
+def receives_escalation(model, user=None):
+    """SQL condition on tickets (``model``): the escalations of missed service levels that
+    reach ``user``. The holder from level 1; from level 2 whoever has ``ticket.escalations``
+    in the ticket's branch; from level 3 HQ staff with ``ticket.escalations``, everywhere."""
+    user = _user(user)
+    if not is_signed_in(user):
+        return false()
+    reach = [and_(model.escalation_level >= 1, model.assignee_id == user.id)]
+    if has_permission("ticket.escalations", user):
+        reach.append(and_(model.escalation_level >= 2, model.branch_id == user.branch_id))
+        if sees_all_branches(user):
+            reach.append(model.escalation_level >= 3)
+    return or_(*reach)
 
 
 def visible_branches(user=None):

@@ -31,6 +31,7 @@ CORE_PERMISSIONS = [
     Permission("ticket.cancel", _l("Cancel tickets")),
     Permission("ticket.reopen", _l("Reopen tickets")),
     Permission("ticket.export", _l("Export ticket lists")),
+    Permission("ticket.escalations", _l("Receive escalations of missed service levels")),
     Permission("repair.register", _l("Keep the register of items taken in for repair")),
 ]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,6 +29,7 @@ from .models.ticket import CHANNELS, CORE_KINDS, HANDLINGS, NATURES, PRIORITIES
 from .models.types import utcnow
 from .plugin_state import branch_hooks
 from .warranty import Exclusion, Quote as QuoteAmounts, decide
+from .warranty import warranty_end as default_warranty_end
 
 KIND_LABELS = {
     "repair": _l("Repair request"), "complaint": _l("Complaint"), "consultation": _l("Consultation"),
@@ -104,7 +106,7 @@ def log(ticket: Ticket, kind: str, body: str = "", user: User | None = None, **d
 def next_number(branch: Branch, series: str = "T", year: int | None = None) -> str:
     """SH-2026-000123 for tickets, SH-R2026-00012 for repair receipts. One UPDATE takes
     the row lock, so concurrent requests (or servers) never get the same number."""
-    year = year or utcnow().year
+    year = year or utcnow().astimezone(ZoneInfo(branch.timezone)).year  # the branch's New Year, not UTC's
     key = (TicketSequence.branch_id == branch.id) & (TicketSequence.year == year) & (TicketSequence.series == series)
     for _attempt in range(3):
         value = db.session.execute(
@@ -136,6 +138,19 @@ def kinds_for(branch_id: int) -> list[tuple[str, str]]:
     kinds = [(code, KIND_LABELS[code]) for code in CORE_KINDS]
     for group in hooks.portal_ticket_kinds(settings=settings):
         kinds += [(k.code, k.label) for k in group if k.code not in dict(kinds)]
+    return kinds
+
+
+def all_kind_choices() -> list[tuple[str, str]]:
+    """Every kind any plugin may add (for list filters, which are built once at start-up)."""
+    from ..plugins import current_plugins
+
+    plugins = current_plugins()
+    kinds = [(code, KIND_LABELS[code]) for code in CORE_KINDS]
+    for name in plugins.names():
+        settings = {name: plugins.defaults(name), "core": plugins.defaults("core")}
+        for group in plugins.hook_for([name]).portal_ticket_kinds(settings=settings):
+            kinds += [(k.code, k.label) for k in group if k.code not in dict(kinds)]
     return kinds
 
 
@@ -359,16 +374,26 @@ def decide_warranty(ticket: Ticket) -> None:
     """Free or paid, and why (REQUIREMENTS §2.4), on the ticket's local date."""
     local_day = ticket.created_at.astimezone(sla.calendar_for(ticket.branch).zone).date()
     product = ticket.product
-    result = decide(local_day, warranty_end=product.warranty_end if product else None,
+    result = decide(local_day, warranty_end=product_warranty_end(product),
                     exclusions=ticket.exclusions or (), has_product=product is not None)
     ticket.warranty_free = result.free
     ticket.warranty_reason = result.reason
 
 
+def product_warranty_end(product: Product | None):
+    """The file's warranty end, or the default 12 months from delivery/purchase when the
+    file has the dates but nobody filled the end in (REQUIREMENTS §2.4)."""
+    if product is None:
+        return None
+    start = product.delivered_on or product.purchase_date
+    return product.warranty_end or (default_warranty_end(start) if start else None)
+
+
 def warranty_explanation(ticket: Ticket) -> str:
     if ticket.warranty_reason is None:
         return _("Decided at triage.")
-    end = ticket.product.warranty_end.isoformat() if ticket.product and ticket.product.warranty_end else ""
+    end_day = product_warranty_end(ticket.product)
+    end = end_day.isoformat() if end_day else ""
     names = "、".join(str(EXCLUSION_LABELS.get(e, e)) for e in ticket.exclusions or ())
     return str(WARRANTY_REASONS[ticket.warranty_reason]) % {"end": end, "exclusions": names}
 

@@ -5,12 +5,12 @@ import pytest
 from portal.core.models import Customer, Product, User
 from portal.extensions import db
 
-PAGES = ["customer", "product", "user", "branch", "role", "plugins", "audit"]
+PAGES = ["customer", "product", "user", "branch", "role", "plugins", "audit", "ticket", "ticket/new"]
 ALLOWED = {
     "admin": set(PAGES),
-    "a_branch_manager": {"customer", "product", "user", "branch"},
-    "a_clerk": {"customer", "product"},
-    "a_engineer": {"customer", "product"},
+    "a_branch_manager": {"customer", "product", "user", "branch", "ticket", "ticket/new"},
+    "a_clerk": {"customer", "product", "ticket", "ticket/new"},
+    "a_engineer": {"customer", "product", "ticket"},
 }
 
 

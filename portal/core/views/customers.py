@@ -5,7 +5,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
-from ..models import Address, Contact, Product
+from flask_admin import expose
+
+from ...extensions import db
+from ..models import Address, Contact, Product, Ticket
 from .. import access
 from ..warranty import warranty_end
 from .base import ScopedModelView
@@ -48,6 +51,7 @@ class ProductInline(InlineFormAdmin):
 
 class CustomerView(ScopedModelView):
     permission_area = "customer"
+    details_template = "portal/customers/details.html"
     column_list = ("name", "kind", "phone", "province", "city", "branch", "created_by", "created_at")
     column_searchable_list = ("name", "phone", "contacts.phone", "products.serial_number")
     column_filters = ("kind", "province", "city", "branch.code", "created_at")
@@ -67,6 +71,24 @@ class CustomerView(ScopedModelView):
         (Address, {"form_columns": ("id", "label", "province", "city", "line"), "form_label": _l("Address")}),
         ProductInline(Product),
     ]
+
+    @expose("/details/")
+    def details_view(self):
+        """The file shows the history of every ticket (REQUIREMENTS §2.1) and opens new ones."""
+        from flask import request
+
+        from ..tickets import state_label
+
+        customer = self.get_one(request.args.get("id"))
+        if customer is not None and access.can("ticket.view"):
+            self._template_args["customer_tickets"] = access.scope(
+                db.session.query(Ticket), Ticket).filter(
+                Ticket.customer_id == customer.id, Ticket.deleted_at.is_(None)).order_by(Ticket.id.desc()).limit(50).all()
+        else:
+            self._template_args["customer_tickets"] = None
+        self._template_args["can_open_ticket"] = access.can("ticket.create")
+        self._template_args["state_label"] = state_label
+        return super().details_view()
 
     def on_model_change(self, form, model, is_created):
         if is_created:
@@ -93,3 +115,4 @@ class ProductView(ScopedModelView):
         model.branch_id = model.customer.branch_id
         fill_warranty_end(model)
         super().on_model_change(form, model, is_created)
+

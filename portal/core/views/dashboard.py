@@ -27,12 +27,36 @@ def _core_cards():
         ).scalar()
         cards.append(Card(_("Customer files"), str(mine), url_for("customer.index_view")))
         cards.append(Card(_("New files in the last 7 days"), str(week), url_for("customer.index_view"), "success"))
+    if access.can("ticket.view"):
+        cards += _ticket_cards()
     if access.can("user.view"):
         staff = access.scope(db.session.query(func.count(User.id)).filter(User.active.is_(True)), User).scalar()
         cards.append(Card(_("Active staff"), str(staff), url_for("user.index_view")))
     if access.sees_all_branches() and access.can("branch.view"):
         count = db.session.scalar(select(func.count(Branch.id)).where(Branch.is_hq.is_(False)))
         cards.append(Card(_("Branches"), str(count), url_for("branch.index_view")))
+    return cards
+
+
+def _ticket_cards():
+    """What needs doing first: my tickets, then what is late or escalated."""
+    from ..models import Ticket
+    from .ticket_lists import preset_url, show_condition
+
+    def count(condition):
+        query = db.session.query(func.count(Ticket.id)).filter(Ticket.deleted_at.is_(None), condition)
+        return access.scope(query, Ticket).scalar()
+
+    cards = [
+        Card(_("My open tickets"), str(count(show_condition("mine"))), preset_url("mine")),
+        Card(_("Open tickets"), str(count(show_condition("open"))), preset_url("open")),
+        Card(_("Due today"), str(count(show_condition("due_today"))), preset_url("due_today"), "warning"),
+        Card(_("Breached"), str(count(show_condition("breached"))), preset_url("breached"), "danger"),
+    ]
+    escalated = access.scope(db.session.query(func.count(Ticket.id)), Ticket).filter(
+        Ticket.deleted_at.is_(None), show_condition("open"), access.receives_escalation(Ticket)).scalar()
+    if escalated:
+        cards.append(Card(_("Escalated to you"), str(escalated), preset_url("escalated"), "danger"))
     return cards
 
 

@@ -1,11 +1,406 @@
-"""Tickets in the admin: the lists branch staff live in, opening a ticket, the ticket page."""
+"""Tickets in the admin: the lists branch staff live in, opening a ticket in under a
+minute, and the ticket page where the work happens (issue 3)."""
 
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+from io import BytesIO
 
-from ..models import Ticket
+from ...extensions import db
+from .. import access, sla, tickets
+from ..models import Attachment, Branch, Charge, Customer, Product, Quote, Ticket, TicketEvent
+from ..models.ticket import CHANNELS, HANDLINGS, NATURES, PRIORITIES
+from ..models.types import utcnow
+from ..plugin_state import settings_for
+from ..workflow import NATURE_DEPARTMENT, STATE_LABELS
 from .base import ScopedModelView
+from .fields import to_utc
+from .ticket_lists import SHOW_OPTIONS, ChoiceFilter, ShowFilter, preset_url
+
+LABELS = {
+    "number": _l("Number"), "title": _l("Summary"), "kind": _l("Kind"), "state": _l("State"),
+    "channel": _l("Channel"), "priority": _l("Priority"), "customer": _l("Customer"), "product": _l("Product"),
+    "assignee": _l("Assignee"), "branch": _l("Branch"), "created_at": _l("Opened"), "updated_at": _l("Changed"),
+    "sla_next_due_at": _l("Next due"), "description": _l("Description"), "handling": _l("Handling"),
+    "nature": _l("Nature"), "department": _l("Department"), "promised_arrival_at": _l("Arrival promised for"),
+    "customer.name": _l("Customer"), "customer.phone": _l("Phone"), "product.serial_number": _l("Serial number"),
+    "resolved_at": _l("Resolved"), "closed_at": _l("Closed"), "solution": _l("Solution"),
+}
+
+
+def _label(mapping, code):
+    return str(mapping.get(code, code)) if code else ""
+
+
+def _fmt_state(view, context, model, name):
+    tone = {"cancelled": "secondary", "closed": "dark", "resolved": "success",
+            "waiting_customer": "warning"}.get(model.state, "primary")
+    return Markup(f'<span class="badge badge-{tone}">{escape(tickets.state_label(model.state))}</span>')
+
+
+def _fmt_due(view, context, model, name):
+    due = model.sla_next_due_at
+    if not model.is_open:
+        return ""
+    now = utcnow()
+    text = escape(view._local(due)) if due else escape(_("paused")) if model.paused_since else ""
+    if model.sla_breached or (due is not None and due < now):
+        return Markup(f'<span class="badge badge-danger" data-sla="breached">{escape(_("Breached"))}</span> {text}')
+    return Markup(f'<span data-sla="running">{text}</span>')
+
+
+def _fmt_number(view, context, model, name):
+    return Markup(f'<a href="{escape(url_for(".details_view", id=model.id))}">{escape(model.number)}</a>')
 
 
 class TicketView(ScopedModelView):
     permission_area = "ticket"
-    column_list = ("number", "title", "kind", "state", "customer", "assignee", "created_at", "sla_next_due_at")
+    verb_permissions = {"delete": None, "edit": "ticket.edit"}
+    column_list = ("number", "title", "kind", "state", "customer", "assignee", "branch", "created_at",
+                   "sla_next_due_at")
+    column_sortable_list = ("number", "state", "created_at", "sla_next_due_at", "priority")
+    column_searchable_list = ("number", "title", "customer.name", "customer.phone", "product.serial_number")
+    column_default_sort = ("id", True)
+    column_labels = LABELS
+    column_export_list = ("number", "title", "kind", "channel", "priority", "state", "customer", "product",
+                          "assignee", "branch", "department", "created_at", "sla_next_due_at", "resolved_at",
+                          "closed_at")
+    column_formatters = {
+        "state": _fmt_state, "sla_next_due_at": _fmt_due, "number": _fmt_number,
+        "kind": lambda v, c, m, n: _label(dict(tickets.kinds_for(m.branch_id)), m.kind),
+    }
+    column_formatters_export = {
+        "kind": lambda v, c, m, n: _label(tickets.KIND_LABELS, m.kind),
+        "state": lambda v, c, m, n: tickets.state_label(m.state),
+        "channel": lambda v, c, m, n: _label(tickets.CHANNEL_LABELS, m.channel),
+        "priority": lambda v, c, m, n: _label(tickets.PRIORITY_LABELS, m.priority),
+        "department": lambda v, c, m, n: _label(tickets.DEPARTMENT_LABELS, m.department),
+    }
+    form_columns = ("title", "description", "channel", "priority", "promised_arrival_at")
+    form_choices = {
+        "channel": [(c, tickets.CHANNEL_LABELS[c]) for c in CHANNELS],
+        "priority": [(p, tickets.PRIORITY_LABELS[p]) for p in PRIORITIES],
+    }
+    list_template = "portal/tickets/list.html"
+
+    @property
+    def column_filters(self):
+        return (
+            ShowFilter(),
+            ChoiceFilter(Ticket.kind, _l("Kind"), options=tickets.all_kind_choices),
+            ChoiceFilter(Ticket.state, _l("State"), options=[(s, STATE_LABELS[s]) for s in STATE_LABELS]),
+            ChoiceFilter(Ticket.channel, _l("Channel"), options=[(c, tickets.CHANNEL_LABELS[c]) for c in CHANNELS]),
+            ChoiceFilter(Ticket.priority, _l("Priority"),
+                         options=[(p, tickets.PRIORITY_LABELS[p]) for p in PRIORITIES]),
+            "assignee.full_name", "assignee.username", "created_at", "branch.code",
+        )
+
+    @staticmethod
+    def _local(value):
+        from flask_babel import format_datetime
+
+        return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+
+    # -- the list ------------------------------------------------------------------------
+    def preset_urls(self):
+        """Links for the list's quick views, built on the Show filter so paging keeps it."""
+        assert isinstance(self._filters[0], ShowFilter), "preset_url relies on ShowFilter being first"
+        return [(code, label, preset_url(code)) for code, label in SHOW_OPTIONS]
+
+    @expose("/")
+    def index_view(self):
+        self._template_args["presets"] = self.preset_urls()
+        self._template_args["can_open"] = access.can("ticket.create")
+        return super().index_view()
+
+    # -- opening -------------------------------------------------------------------------
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        if not access.can("ticket.create"):
+            abort(403)
+        customer = self._customer_from(request.values.get("customer_id"))
+        form = request.form if request.method == "POST" else {}
+        errors = {}
+        if request.method == "POST":
+            try:
+                ticket = self._open_from_form(customer, form)
+                db.session.commit()
+            except tickets.TicketError as exc:
+                db.session.rollback()
+                errors = exc.fields
+                for message in exc.messages:
+                    flash(message, "error")
+            else:
+                flash(_("Ticket %(number)s opened.", number=ticket.number), "success")
+                return redirect(url_for(".details_view", id=ticket.id))
+        branch_id = customer.branch_id if customer else current_user.branch_id
+        return self.render(
+            "portal/tickets/new.html", customer=customer, form=form, errors=errors,
+            kinds=tickets.kinds_for(branch_id), channels=[(c, tickets.CHANNEL_LABELS[c]) for c in CHANNELS],
+            priorities=[(p, tickets.PRIORITY_LABELS[p]) for p in PRIORITIES],
+            kind_fields=self._kind_fields(branch_id),
+            branches=access.visible_branches().filter(Branch.is_hq.is_(False)).all()
+            if access.sees_all_branches() else [],
+        )
+
+    @staticmethod
+    def _kind_fields(branch_id):
+        from ..plugin_state import branch_hooks
+
+        hooks, settings = branch_hooks(branch_id)
+        return [k for group in hooks.portal_ticket_kinds(settings=settings) for k in group if k.extra_fields]
+
+    def _customer_from(self, raw):
+        customer_id = tickets._int(raw)
+        if raw in (None, ""):
+            return None
+        if customer_id is None:
+            abort(404)
+        customer = access.scope(db.session.query(Customer), Customer).filter(
+            Customer.id == customer_id, Customer.deleted_at.is_(None)).one_or_none()
+        if customer is None:
+            abort(404)
+        return customer
+
+    def _open_from_form(self, customer, form):
+        errors = {}
+        if customer is None:
+            customer = self._find_or_create_customer(form, errors)
+        product_id = None
+        if customer is not None:
+            product_id = self._product_for(customer, form, errors)
+        promised = None
+        if form.get("promised_arrival_at", "").strip():
+            try:
+                promised = to_utc(datetime.strptime(form["promised_arrival_at"].strip().replace("T", " "),
+                                                    "%Y-%m-%d %H:%M"))
+            except ValueError:
+                errors["promised_arrival_at"] = _("Enter a date and time like 2026-11-23 14:30.")
+        if errors:
+            raise tickets.TicketError(list(errors.values()), errors)
+        kind = form.get("kind", "repair")
+        extra = {}
+        for spec in self._kind_fields(customer.branch_id):
+            if spec.code == kind:
+                extra = {name: form.get(f"extra_{name}", "").strip()[:500] for name, _label in spec.extra_fields}
+        return tickets.open_ticket(tickets.NewTicket(
+            customer_id=customer.id, title=form.get("title", ""), kind=kind,
+            channel=form.get("channel", "phone"), priority=form.get("priority", "normal"),
+            description=form.get("description", "")[:10000], product_id=product_id,
+            promised_arrival_at=promised, extra=extra), current_user)
+
+    def _branch_for_new_customer(self, form, errors):
+        if not access.sees_all_branches():
+            return current_user.branch_id
+        branch_id = tickets._int(form.get("branch_id"))
+        allowed = {b.id for b in access.visible_branches()}
+        if branch_id not in allowed:
+            errors["branch_id"] = _("Choose the branch that serves this customer.")
+        return branch_id
+
+    def _find_or_create_customer(self, form, errors):
+        """From scratch: a known phone number finds the customer file, a new one creates it
+        (the file is made on first contact, REQUIREMENTS §2.1)."""
+        phone = form.get("customer_phone", "").strip()[:40]
+        name = form.get("customer_name", "").strip()[:120]
+        if not phone:
+            errors["customer_phone"] = _("Enter the customer's phone number.")
+            return None
+        branch_id = self._branch_for_new_customer(form, errors)
+        if branch_id is None:
+            return None
+        found = access.scope(db.session.query(Customer), Customer).filter(
+            Customer.branch_id == branch_id, Customer.phone == phone, Customer.deleted_at.is_(None)).first()
+        if found is not None:
+            return found
+        if not name:
+            errors["customer_name"] = _("No file has this phone number: enter the customer's name to create one.")
+            return None
+        customer = Customer(branch_id=branch_id, name=name, phone=phone, kind="person",
+                            province=form.get("customer_province", "").strip()[:40],
+                            address=form.get("customer_address", "").strip()[:255],
+                            created_by_id=current_user.id)
+        db.session.add(customer)
+        db.session.flush()
+        return customer
+
+    def _product_for(self, customer, form, errors):
+        chosen = form.get("product_id", "").strip()
+        if chosen:
+            product_id = tickets._int(chosen)
+            if product_id is None:
+                errors["product"] = _("The product must be one of this customer's products.")
+            return product_id
+        name = form.get("product_name", "").strip()[:120]
+        if not name:
+            return None
+        from ..warranty import warranty_end
+
+        purchase = None
+        if form.get("product_purchase_date", "").strip():
+            try:
+                purchase = datetime.strptime(form["product_purchase_date"].strip(), "%Y-%m-%d").date()
+            except ValueError:
+                errors["product_purchase_date"] = _("Enter the purchase date like 2026-03-10.")
+                return None
+        product = Product(branch_id=customer.branch_id, customer_id=customer.id, name=name,
+                          model=form.get("product_model", "").strip()[:80],
+                          serial_number=form.get("product_serial", "").strip()[:80], purchase_date=purchase,
+                          warranty_end=warranty_end(purchase) if purchase else None)
+        db.session.add(product)
+        db.session.flush()
+        return product.id
+
+    # -- the ticket page ---------------------------------------------------------------------
+    def _ticket_or_404(self, raw) -> Ticket:
+        ticket = self.get_one(raw)
+        if ticket is None:
+            abort(404)
+        return ticket
+
+    @expose("/details/")
+    def details_view(self):
+        ticket = self._ticket_or_404(request.args.get("id"))
+        now = utcnow()
+        calendar = sla.calendar_for(ticket.branch)
+        core = settings_for(ticket.branch_id)["core"]
+        from datetime import timedelta
+
+        clocks = [sla.clock_status(ticket, c, now, calendar, timedelta(hours=core["at_risk_hours"]))
+                  for c in ("first_answer", "arrival", "resolution")]
+        flow = tickets.workflow_for(ticket.branch_id)
+        events = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+                                    .order_by(TicketEvent.id.desc())).all()
+        quotes = db.session.scalars(select(Quote).where(Quote.ticket_id == ticket.id).order_by(Quote.id)).all()
+        charges = db.session.scalars(select(Charge).where(Charge.ticket_id == ticket.id).order_by(Charge.id)).all()
+        attachments = db.session.scalars(select(Attachment.id, ).where(Attachment.ticket_id == ticket.id)).all()
+        return self.render(
+            "portal/tickets/details.html", ticket=ticket, clocks=clocks, flow=flow,
+            steps=tickets.available_steps(ticket, current_user), events=events, quotes=quotes, charges=charges,
+            attachments=attachments, kinds=dict(tickets.kinds_for(ticket.branch_id)), T=tickets,
+            staff=tickets.staff_choices(ticket.branch_id), natures=NATURES, handlings=HANDLINGS,
+            nature_department=NATURE_DEPARTMENT, warranty=tickets.warranty_explanation(ticket),
+            fee_standard=core["fee_standard"], can=lambda code: access.can(code, branch_id=ticket.branch_id),
+            visits=self._visits(ticket), receipts=self._receipts(ticket),
+            has_endpoint=lambda name: name in current_app.view_functions,
+            local=self._local,
+        )
+
+    @staticmethod
+    def _visits(ticket):
+        from ..models import Visit
+
+        return db.session.scalars(select(Visit).where(Visit.ticket_id == ticket.id).order_by(Visit.id)).all()
+
+    @staticmethod
+    def _receipts(ticket):
+        from ..models import RepairReceipt
+
+        return db.session.scalars(select(RepairReceipt).where(
+            RepairReceipt.ticket_id == ticket.id, RepairReceipt.deleted_at.is_(None)).order_by(RepairReceipt.id)).all()
+
+    def _act(self, ticket_id, action, done_message):
+        """Run one change on the ticket as one transaction; a refusal changes nothing."""
+        ticket = self._ticket_or_404(ticket_id)
+        try:
+            action(ticket)
+            db.session.commit()
+        except tickets.TicketError as exc:
+            db.session.rollback()
+            for message in exc.messages:
+                flash(message, "error")
+        except StaleDataError:
+            db.session.rollback()
+            flash(_("Someone else changed this ticket at the same moment. Reload and try again."), "error")
+        else:
+            flash(done_message, "success")
+        return redirect(url_for(".details_view", id=ticket.id))
+
+    @expose("/step/<int:ticket_id>", methods=("POST",))
+    def step(self, ticket_id):
+        form = request.form
+        req = tickets.StepRequest(
+            name=form.get("step", ""), seen_version=form.get("seen_version"), reason=form.get("reason", "")[:2000],
+            nature=form.get("nature") or None, department=form.get("department") or None,
+            exclusions=tuple(form.getlist("exclusions")), assignee_id=form.get("assignee_id") or None,
+            handling=form.get("handling") or None, solution=form.get("solution", "")[:10000],
+        )
+        return self._act(ticket_id, lambda t: tickets.transition(t, req, current_user), _("Done."))
+
+    @expose("/reassign/<int:ticket_id>", methods=("POST",))
+    def reassign(self, ticket_id):
+        form = request.form
+        return self._act(ticket_id, lambda t: tickets.reassign(
+            t, form.get("assignee_id"), current_user, form.get("reason", "")[:200], form.get("seen_version")),
+            _("Handed over."))
+
+    @expose("/entry/<int:ticket_id>", methods=("POST",))
+    def entry(self, ticket_id):
+        form = request.form
+        return self._act(ticket_id, lambda t: tickets.add_entry(t, form.get("kind", ""), form.get("body", ""),
+                                                                current_user), _("Added to the timeline."))
+
+    @expose("/attach/<int:ticket_id>", methods=("POST",))
+    def attach(self, ticket_id):
+        upload = request.files.get("file")
+
+        def action(ticket):
+            if upload is None:
+                raise tickets.TicketError(_("Choose a file to attach."))
+            tickets.add_attachment(ticket, upload.filename, upload.mimetype, upload.read(), current_user)
+        return self._act(ticket_id, action, _("File attached."))
+
+    @expose("/attachment/<int:attachment_id>")
+    def attachment(self, attachment_id):
+        item = access.scope(db.session.query(Attachment), Attachment).filter(
+            Attachment.id == attachment_id).one_or_none()
+        if item is None:
+            abort(404)
+        return send_file(BytesIO(item.data), mimetype=item.content_type, as_attachment=True,
+                         download_name=item.filename)
+
+    @expose("/quote/<int:ticket_id>", methods=("POST",))
+    def quote(self, ticket_id):
+        form = request.form
+        return self._act(ticket_id, lambda t: tickets.propose_quote(
+            t, form.get("parts", "0"), form.get("labour", "0"), form.get("travel", "0"), form.get("note", ""),
+            current_user), _("Quote prepared."))
+
+    @expose("/quote/<int:ticket_id>/decide", methods=("POST",))
+    def decide_quote(self, ticket_id):
+        form = request.form
+        return self._act(ticket_id, lambda t: tickets.decide_quote(
+            t, form.get("quote_id"), form.get("decision") == "accept", form.get("how", ""), current_user),
+            _("Customer's answer recorded."))
+
+    @expose("/charge/<int:ticket_id>", methods=("POST",))
+    def charge(self, ticket_id):
+        form = request.form
+        return self._act(ticket_id, lambda t: tickets.record_charge(
+            t, form.get("amount", ""), form.get("invoice_number", ""), form.get("fee_standard_shown") == "y",
+            current_user), _("Charge recorded."))
+
+    # -- editing the request itself goes on the timeline too ----------------------------------
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        from sqlalchemy import inspect as sa_inspect
+
+        changed = [a.key for a in sa_inspect(model).attrs if a.history.has_changes()
+                   and a.key in self.form_columns]
+        if "promised_arrival_at" in changed:
+            tickets.refresh_sla(model)
+        if changed:
+            tickets.log(model, "note", _("Changed: %(fields)s", fields=", ".join(str(LABELS[c]) for c in changed)),
+                        current_user, edited=changed)
+
+    def get_save_return_url(self, model, is_created=False):
+        return url_for(".details_view", id=model.id)
