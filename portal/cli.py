@@ -1,5 +1,7 @@
 """Command-line provisioning: ``flask --app portal <group> <command>``."""
 
+from datetime import datetime
+
 import click
 from flask import g
 from flask.cli import AppGroup
@@ -13,6 +15,7 @@ branch_cli = AppGroup("branch", help="Create and list branches.")
 user_cli = AppGroup("user", help="Create and list users.")
 roles_cli = AppGroup("roles", help="Default roles from the core and the plugins.")
 demo_cli = AppGroup("demo", help="Demo data for trying the portal.")
+sla_cli = AppGroup("sla", help="Service levels: mark breaches and escalate.")
 
 
 def _commit_or_fail(action):
@@ -91,6 +94,33 @@ def demo_load(if_empty):
     click.echo(summary)
 
 
+class AwareTime(click.ParamType):
+    """An ISO time with its offset, e.g. 2026-11-23T10:00:00+08:00."""
+
+    name = "time"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO time such as 2026-11-23T10:00:00+08:00", param, ctx)
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            self.fail(f"{value!r} has no offset; write it like 2026-11-23T10:00:00+08:00", param, ctx)
+        return parsed
+
+
+@sla_cli.command("sweep")
+@click.option("--now", type=AwareTime(), default=None, help="Sweep as if it were this time (default: now).")
+def sla_sweep(now):
+    """Mark missed service levels and escalate them; safe to run again and on several servers."""
+    from .core.sla_sweep import sweep
+
+    g.audit_user_id = None
+    click.echo(sweep(now).summary())
+
+
 def init_cli(app):
-    for group in (branch_cli, user_cli, roles_cli, demo_cli):
+    for group in (branch_cli, user_cli, roles_cli, demo_cli, sla_cli):
         app.cli.add_command(group)

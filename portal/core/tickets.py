@@ -70,7 +70,7 @@ EVENT_KINDS = ("note", "call", "letter", "email")
 EVENT_LABELS = {
     "created": _l("Opened"), "transition": _l("Step"), "note": _l("Note"), "call": _l("Call"),
     "letter": _l("Letter"), "email": _l("E-mail"), "attachment": _l("File"), "assignment": _l("Assigned"),
-    "visit": _l("Visit"), "quote": _l("Quote"), "charge": _l("Charge"), "receipt": _l("Repair register"),
+    "visit": _l("Field visit"), "quote": _l("Quote"), "charge": _l("Charge"), "receipt": _l("Repair register"),
     "sla_breach": _l("Service level missed"), "escalation": _l("Escalation"), "plugin": _l("Plugin"),
 }
 
@@ -226,11 +226,12 @@ def open_ticket(data: NewTicket, user: User, branch_id: int | None = None) -> Ti
         promised_arrival_at=data.promised_arrival_at, created_at=utcnow(),
     )
     ticket.branch, ticket.customer, ticket.product = branch, customer, product
-    db.session.add(ticket)
     hooks, settings = branch_hooks(branch.id)
-    sla.set_targets(ticket, branch, settings, hooks.portal_sla_targets(ticket=ticket, settings=settings))
-    refresh_sla(ticket)
-    log(ticket, "created", title, user, ticket_kind=data.kind, channel=data.channel)
+    with db.session.no_autoflush:
+        db.session.add(ticket)
+        sla.set_targets(ticket, branch, settings, hooks.portal_sla_targets(ticket=ticket, settings=settings))
+        refresh_sla(ticket)
+        log(ticket, "created", title, user, ticket_kind=data.kind, channel=data.channel)
     emit(ticket, "created")
     return ticket
 
@@ -296,11 +297,18 @@ def transition(ticket: Ticket, request: StepRequest, user: User) -> Ticket:
         raise TicketError(list(dict.fromkeys(reasons)), errors)
     source = ticket.state
     now = utcnow()
-    _effects(ticket, step.name, request, user, now)
-    ticket.state = step.target
-    refresh_sla(ticket)
-    log(ticket, "transition", request.reason or request.solution or "", user,
-        step=step.name, **{"from": source, "to": step.target})
+    # One flush for the whole step: one version bump and one audit entry, not one per
+    # lazy load along the way.
+    with db.session.no_autoflush:
+        _effects(ticket, step.name, request, user, now)
+        if step.target in ("resolved", "closed"):  # also reached by a plugin's own step (e.g. "confirm")
+            ticket.resolved_at = ticket.resolved_at or now
+        if step.target == "closed":
+            ticket.closed_at = ticket.closed_at or now
+        ticket.state = step.target
+        refresh_sla(ticket)
+        log(ticket, "transition", request.reason or request.solution or "", user,
+            step=step.name, **{"from": source, "to": step.target})
     emit(ticket, f"transitioned:{step.target}")
     return ticket
 
