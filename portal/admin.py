@@ -4,13 +4,14 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from .core.models import AuditEntry, Branch, Customer, Product, Role, Ticket, User
+from .core.models import AuditEntry, Branch, Customer, Product, RepairReceipt, Role, Ticket, User, Visit
 from .core.views.audit import AuditView
 from .core.views.customers import CustomerView, ProductView
 from .core.views.dashboard import DashboardView
 from .core.views.organisation import BranchView, RoleView, UserView
 from .core.views.plugins import PluginSwitchboardView
 from .core.views.tickets import TicketView
+from .core.views.visits import RepairRegisterView, VisitView
 
 
 def init_admin(app, plugins) -> Admin:
@@ -25,6 +26,8 @@ def init_admin(app, plugins) -> Admin:
     service = _l("Service")
     admin.add_view(TicketView(Ticket, name=_l("Tickets"), category=service, endpoint="ticket"))
     # (visits and the repair register are registered here, after the tickets)
+    admin.add_view(VisitView(Visit, name=_l("Visits"), category=service, endpoint="visit"))
+    admin.add_view(RepairRegisterView(RepairReceipt, name=_l("Repair register"), category=service, endpoint="repair"))
     admin.add_view(CustomerView(Customer, name=_l("Customer files"), category=customers, endpoint="customer"))
     admin.add_view(ProductView(Product, name=_l("Products"), category=customers, endpoint="product"))
     admin.add_view(UserView(User, name=_l("Staff"), category=organisation, endpoint="user"))
