@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FLASK_APP := portal
 
-.PHONY: run test setup translations db demo clean
+.PHONY: run test setup translations db demo clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,15 @@ demo: db
 run: demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# The browser tests drive Debian's chromium (never a downloaded browser); as root we
+# install it, otherwise say how.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "install Debian's chromium (sudo apt-get install chromium fonts-noto-cjk) for the browser tests" >&2; exit 1; fi; }
+
 ## make test: the whole suite on SQLite (PORTAL_TEST_DATABASE_URL=postgresql://... for PostgreSQL)
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -50,7 +50,12 @@ class PortalModelConverter(AdminModelConverter):
 class _Localised:
     def clean(self, value):
         cleaned = super().clean(value)
-        return [to_utc(v) for v in cleaned] if isinstance(cleaned, list) else to_utc(cleaned)
+        try:
+            return [to_utc(v) for v in cleaned] if isinstance(cleaned, list) else to_utc(cleaned)
+        except OverflowError:
+            # 0001-01-01 has no UTC equivalent east of Greenwich; Flask-Admin treats a
+            # ValueError as "invalid filter value" and ignores it.
+            raise ValueError("date out of range")
 
 
 def _local(flt):

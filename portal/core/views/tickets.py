@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from io import BytesIO
 
 from ...extensions import db
-from .. import access, sla, tickets
+from .. import access, sla, tickets, visits
 from ..models import Attachment, Branch, Charge, Customer, Product, Quote, Ticket, TicketEvent
 from ..models.ticket import CHANNELS, HANDLINGS, NATURES, PRIORITIES
 from ..models.types import utcnow
@@ -290,23 +290,11 @@ class TicketView(ScopedModelView):
             staff=tickets.staff_choices(ticket.branch_id), natures=NATURES, handlings=HANDLINGS,
             nature_department=NATURE_DEPARTMENT, warranty=tickets.warranty_explanation(ticket),
             fee_standard=core["fee_standard"], can=lambda code: access.can(code, branch_id=ticket.branch_id),
-            visits=self._visits(ticket), receipts=self._receipts(ticket),
+            visits=visits.visits_of(ticket), receipts=visits.receipts_of(ticket),
+            visit_states=visits.VISIT_STATE_LABELS, receipt_states=visits.RECEIPT_STATE_LABELS,
             has_endpoint=lambda name: name in current_app.view_functions,
             local=self._local,
         )
-
-    @staticmethod
-    def _visits(ticket):
-        from ..models import Visit
-
-        return db.session.scalars(select(Visit).where(Visit.ticket_id == ticket.id).order_by(Visit.id)).all()
-
-    @staticmethod
-    def _receipts(ticket):
-        from ..models import RepairReceipt
-
-        return db.session.scalars(select(RepairReceipt).where(
-            RepairReceipt.ticket_id == ticket.id, RepairReceipt.deleted_at.is_(None)).order_by(RepairReceipt.id)).all()
 
     def _act(self, ticket_id, action, done_message):
         """Run one change on the ticket as one transaction; a refusal changes nothing."""
