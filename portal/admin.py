@@ -10,6 +10,7 @@ from .core.views.customers import CustomerView, ProductView
 from .core.views.dashboard import DashboardView
 from .core.views.organisation import BranchView, RoleView, UserView
 from .core.views.plugins import PluginSwitchboardView
+from .core.views import archive, callbacks, complaints, performance, statistics
 from .core.views.tickets import TicketView
 from .core.views.visits import RepairRegisterView, VisitView
 
@@ -25,9 +26,11 @@ def init_admin(app, plugins) -> Admin:
     organisation = _l("Organisation")
     service = _l("Service")
     admin.add_view(TicketView(Ticket, name=_l("Tickets"), category=service, endpoint="ticket"))
-    # (visits and the repair register are registered here, after the tickets)
     admin.add_view(VisitView(Visit, name=_l("Visits"), category=service, endpoint="visit"))
     admin.add_view(RepairRegisterView(RepairReceipt, name=_l("Repair register"), category=service, endpoint="repair"))
+    for feature in (callbacks, complaints, performance, archive):
+        feature.register(admin, service)
+    statistics.register(admin, _l("Reports"))
     admin.add_view(CustomerView(Customer, name=_l("Customer files"), category=customers, endpoint="customer"))
     admin.add_view(ProductView(Product, name=_l("Products"), category=customers, endpoint="product"))
     admin.add_view(UserView(User, name=_l("Staff"), category=organisation, endpoint="user"))

@@ -33,6 +33,18 @@ CORE_PERMISSIONS = [
     Permission("ticket.export", _l("Export ticket lists")),
     Permission("ticket.escalations", _l("Receive escalations of missed service levels")),
     Permission("repair.register", _l("Keep the register of items taken in for repair")),
+    Permission("callback.view", _l("See the callback queue and results")),
+    Permission("callback.work", _l("Make callbacks and record the survey card")),
+    Permission("complaint.view", _l("See complaints")),
+    Permission("complaint.work", _l("Work complaints through their eight steps")),
+    Permission("complaint.approve", _l("Approve complaint solutions above the branch's amount")),
+    Permission("complaint.quality", _l("Receive serious complaints (quality department)")),
+    Permission("staff.view", _l("See the branch's staff performance records")),
+    Permission("staff.manage", _l("Record, confirm and dismiss penalties and demerits")),
+    Permission("stats.view", _l("See monthly statistics")),
+    Permission("stats.close", _l("Close a month once its figures are checked")),
+    Permission("archive.view", _l("Browse the archive of letters and e-mails")),
+    Permission("api.tokens", _l("Create and revoke API tokens for staff")),
 ]
 
 CORE_ROLES = [
@@ -40,13 +52,21 @@ CORE_ROLES = [
     RoleSpec(
         "branch_manager",
         _l("Branch manager"),
-        ["branch.view", "user.view", "user.manage", "customer.*", "ticket.*", "repair.*"],
+        ["branch.view", "user.view", "user.manage", "customer.*", "ticket.*", "repair.*", "callback.*",
+         "complaint.view", "complaint.work", "complaint.approve", "staff.*", "stats.*", "archive.view",
+         "api.tokens"],
     ),
     RoleSpec("clerk", _l("Customer-service clerk"), [
         "customer.view", "customer.create", "customer.edit", "ticket.view", "ticket.create", "ticket.edit",
         "ticket.triage", "ticket.assign", "ticket.charge", "ticket.close", "repair.register",
+        "callback.view", "callback.work", "complaint.view", "complaint.work", "archive.view",
     ]),
     RoleSpec("engineer", _l("Service engineer"), ["customer.view", "ticket.view", "ticket.edit", "ticket.work"]),
+    # HQ's quality department: serious complaints and the figures of every branch (§2.7).
+    RoleSpec("hq_quality", _l("HQ quality department"), [
+        "customer.view", "ticket.view", "complaint.view", "complaint.quality", "stats.view", "archive.view",
+        "staff.view",
+    ]),
 ]
 
 # Service levels and money rules every branch has; HQ sets them per branch like a
@@ -62,6 +82,28 @@ CORE_SETTINGS = [
     Setting("escalate_manager_hours", "int", 4, _l("Escalate to the branch manager (hours after a breach)"),
             min=0, max=720),
     Setting("escalate_hq_hours", "int", 24, _l("Escalate to HQ (hours after a breach)"), min=0, max=2160),
+    # Callbacks (§2.6)
+    Setting("callback_next_day", "bool", False, _l("Satisfaction callback on the next working day"),
+            _l("Off: within 3 working days after each on-site service (003 §4.4.2); on: the next day (004/7 四.3.6).")),
+    Setting("callback_working_days", "int", 3, _l("Satisfaction callback within (working days)"), min=1, max=30),
+    Setting("product_use_callback_months", "int", 6, _l("Product-use callback after (months of use)"), min=1, max=60),
+    Setting("callback_retry_days", "int", 1, _l("Call again after no answer (working days)"), min=1, max=10),
+    Setting("callback_max_attempts", "int", 3, _l("Attempts before a callback is given up"), min=1, max=10),
+    Setting("poor_rating", "int", 2, _l("A rating at or below this is poor (1–5)"), min=1, max=4),
+    # Complaints (§2.7)
+    Setting("complaint_approval_amount", "decimal", "1000.00",
+            _l("Complaint solutions above this amount need approval (yuan)"), min=0),
+    # Staff performance (§2.8; 004/1 四, 002 §4)
+    Setting("penalty_late_arrival", "decimal", "50.00", _l("Penalty: late arrival at the customer (yuan)"), min=0),
+    Setting("penalty_no_hq_call", "decimal", "50.00", _l("Penalty: left the site without calling HQ (yuan)"), min=0),
+    Setting("penalty_incomplete_report", "decimal", "20.00", _l("Penalty: incomplete service report (yuan)"), min=0),
+    Setting("penalty_phone_off", "decimal", "10.00", _l("Penalty: phone off between 08:00 and 22:00 (yuan)"), min=0),
+    Setting("penalty_disobey_dispatch", "decimal", "100.00", _l("Penalty: disobeying dispatch (yuan)"), min=0),
+    Setting("incomplete_report_hours", "int", 24,
+            _l("A report still incomplete this many hours after arrival is proposed for a penalty"), min=1, max=720),
+    # Monthly statistics (§2.9)
+    Setting("report_due_day", "int", 4, _l("Branch monthly report due on day"), min=1, max=28),
+    Setting("hq_summary_due_day", "int", 5, _l("HQ summary due on day"), min=1, max=28),
     Setting("fee_standard", "str", "人工费 80 元/小时；上门费 50 元/次（市内）；配件按价目表。",
             _l("Fee standard shown to the customer before charging")),
 ]

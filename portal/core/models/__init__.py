@@ -7,6 +7,9 @@ from .ticket import (
     Attachment, Charge, Quote, SlaEscalation, Ticket, TicketAssignment, TicketEvent, TicketPause, TicketSequence,
 )
 from .visit import RepairReceipt, Visit, VisitPart, visit_engineer
+
+# Feature tables; each module registers its models with the metadata on import.
+from . import api_token, callback, complaint, performance, statistics  # noqa: E402,F401
 from .user import Role, User, user_role
 
 __all__ = [
