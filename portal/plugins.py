@@ -15,6 +15,11 @@ from .contract import PluginInfo, Setting, SettingError
 log = logging.getLogger(__name__)
 
 BUILTIN_PLUGINS = ("retail_store", "equipment_field", "auto_workshop", "real_estate")
+# Parts of the core that answer hooks (e.g. react to ticket events). They are always on in
+# every branch and never shown in the switchboard; their names start with "core".
+CORE_MODULES = {
+    "core": "portal.core.builtin",
+}
 ENTRY_POINT_GROUP = "portal.plugins"
 
 
@@ -24,8 +29,9 @@ class PortalPlugins:
     def __init__(self, extra: Iterable[Any] = (), load_entry_points: bool = True):
         self.pm = pluggy.PluginManager("portal")
         self.pm.add_hookspecs(hookspecs)
-        # The core contributes its permissions and roles through the same hooks.
-        self.pm.register(importlib.import_module("portal.core.builtin"), name="core")
+        # The core contributes its permissions, roles and reactions through the same hooks.
+        for name, module in CORE_MODULES.items():
+            self.pm.register(importlib.import_module(module), name=name)
         for name in BUILTIN_PLUGINS:
             self.pm.register(importlib.import_module(f"plugins.{name}"), name=name)
         if load_entry_points:
@@ -41,7 +47,11 @@ class PortalPlugins:
 
     def names(self) -> list[str]:
         """Plugins HQ can switch per branch (the core is always on)."""
-        return sorted(name for name, _plugin in self.pm.list_name_plugin() if name != "core")
+        return sorted(name for name, _plugin in self.pm.list_name_plugin() if name not in CORE_MODULES)
+
+    @staticmethod
+    def core_names() -> tuple[str, ...]:
+        return tuple(CORE_MODULES)
 
     def _only(self, names: Iterable[str], hook_name: str):
         keep = set(names)

@@ -9,7 +9,6 @@ from ..extensions import db
 from ..plugins import current_plugins
 from .models import BranchPlugin
 
-ALWAYS_ON = ("core",)
 
 
 def enabled_plugins(branch_id: int | None) -> frozenset[str]:
@@ -38,14 +37,14 @@ def settings_for(branch_id: int) -> dict[str, dict]:
     stored = {row.plugin: row.settings for row in rows}
     return {
         name: plugins.effective_settings(name, stored.get(name))
-        for name in set(enabled_plugins(branch_id)) | set(ALWAYS_ON)
+        for name in set(enabled_plugins(branch_id)) | set(plugins.core_names())
     }
 
 
 def branch_hooks(branch_id: int):
     """(hook caller reaching only the branch's plugins, their settings) — the one place
     the core decides which plugins answer for a branch."""
-    names = set(enabled_plugins(branch_id)) | set(ALWAYS_ON)
+    names = set(enabled_plugins(branch_id)) | set(current_plugins().core_names())
     return current_plugins().hook_for(names), settings_for(branch_id)
 
 

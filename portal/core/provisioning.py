@@ -26,7 +26,7 @@ def sync_roles() -> list[str]:
                 if spec.code in existing:
                     continue
                 db.session.add(Role(code=spec.code, name=str(spec.label), permissions=list(spec.permissions),
-                                    plugin=None if name == "core" else name))
+                                    plugin=None if name in plugins.core_names() else name))
                 existing.add(spec.code)
                 created.append(spec.code)
     db.session.flush()
