@@ -154,6 +154,17 @@ def all_kind_choices() -> list[tuple[str, str]]:
     return kinds
 
 
+def kind_labels() -> dict:
+    """Labels of every kind, worked out once per request (lists label many rows)."""
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return dict(all_kind_choices())
+    if "_portal_kind_labels" not in g:
+        g._portal_kind_labels = dict(all_kind_choices())
+    return g._portal_kind_labels
+
+
 def workflow_for(branch_id: int) -> workflow.Workflow:
     hooks, settings = branch_hooks(branch_id)
     return workflow.Workflow.with_steps(s for group in hooks.portal_workflow_steps(settings=settings) for s in group)

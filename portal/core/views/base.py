@@ -13,6 +13,7 @@ from flask_admin.model import typefmt
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask import has_request_context
+from sqlalchemy import func
 from sqlalchemy import inspect as sa_inspect
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
@@ -38,6 +39,14 @@ def _fmt_money(view, value, name=None):
 
 
 MAX_ID = 2**31 - 1  # PostgreSQL INTEGER
+
+
+def _positive_int(raw):
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value <= MAX_ID else None
 
 FORMATTERS = dict(typefmt.BASE_FORMATTERS)
 FORMATTERS.update({datetime: _fmt_datetime, date: _fmt_date, Decimal: _fmt_money})
@@ -139,6 +148,45 @@ class ScopedModelView(GuardedMixin, ModelView):
 
     def get_count_query(self):
         return self._live(super().get_count_query())
+
+    # -- big lists: bounded counts and keyset pages ------------------------------------
+    #: Big tables opt in: the list never counts past ``count_cap`` rows, and in the default
+    #: order (newest first) "older" pages continue from the last id shown instead of an
+    #: OFFSET, so page 40 000 costs what page 1 costs (docs/performance.md).
+    keyset_paging = False
+    count_cap = 1000
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        if not (self.keyset_paging and has_request_context()):
+            return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        page_size = page_size or self.page_size
+        after = _positive_int(request.args.get("after"))
+        keyset = sort_column is None and self.column_default_sort == ("id", True)  # newest first
+        _count, query = super().get_list(None if keyset else page, sort_column, sort_desc, search, filters,
+                                         execute=False, page_size=page_size)
+        unpaged = query.limit(None).offset(None)
+        ids = unpaged.order_by(None).enable_eagerloads(False).with_entities(self.model.id)
+        shown = db.session.query(func.count()).select_from(ids.limit(self.count_cap + 1).subquery()).scalar()
+        if keyset and after is not None:
+            query = unpaged.filter(self.model.id < after).limit(page_size)
+        rows = query.all() if execute else query
+        older = rows[-1].id if execute and keyset and len(rows) == page_size else None
+        self._template_args.update(
+            row_count=min(shown, self.count_cap), count_capped=shown > self.count_cap, keyset=keyset,
+            older_url=self._page_url(older) if older is not None else None,
+            first_url=self._page_url(None) if after is not None else None,
+        )
+        return None, rows
+
+    def _page_url(self, after):
+        """This list (filters, search, page size kept) from ``after`` on; None: the newest."""
+        args = request.args.to_dict(flat=False)
+        args.pop("page", None)
+        if after is None:
+            args.pop("after", None)
+        else:
+            args["after"] = [str(after)]
+        return url_for(".index_view", **args)
 
     def get_one(self, id):
         try:

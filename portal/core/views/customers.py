@@ -10,6 +10,7 @@ from flask_admin import expose
 from ...extensions import db
 from ..models import Address, Contact, Product, Ticket
 from .. import access
+from ..callbacks import schedule_product_use
 from ..warranty import warranty_end
 from .base import ScopedModelView
 
@@ -52,10 +53,12 @@ class ProductInline(InlineFormAdmin):
 class CustomerView(ScopedModelView):
     permission_area = "customer"
     details_template = "portal/customers/details.html"
+    list_template = "portal/model_list.html"
+    keyset_paging = True
     column_list = ("name", "kind", "phone", "province", "city", "branch", "created_by", "created_at")
     column_searchable_list = ("name", "phone", "contacts.phone", "products.serial_number")
     column_filters = ("kind", "province", "city", "branch.code", "created_at")
-    column_default_sort = ("created_at", True)
+    column_default_sort = ("id", True)  # newest first, and keyset pages on the primary key
     column_labels = CUSTOMER_LABELS
     column_details_list = (
         "name", "kind", "phone", "email", "province", "city", "address", "notes", "branch",
@@ -87,8 +90,18 @@ class CustomerView(ScopedModelView):
         else:
             self._template_args["customer_tickets"] = None
         self._template_args["can_open_ticket"] = access.can("ticket.create")
+        self._callback_results(customer)
         self._template_args["state_label"] = state_label
         return super().details_view()
+
+    def _callback_results(self, customer):
+        """Callbacks and their survey cards go into the customer file (REQUIREMENTS §2.6)."""
+        from .. import callbacks
+
+        found = customer is not None and access.can("callback.view")
+        self._template_args["customer_callbacks"] = callbacks.for_customer(customer) if found else None
+        self._template_args["callback_kind_label"] = callbacks.kind_label
+        self._template_args["callback_state_label"] = callbacks.state_label
 
     def on_model_change(self, form, model, is_created):
         if is_created:
@@ -99,10 +112,13 @@ class CustomerView(ScopedModelView):
         for product in model.products:
             product.branch_id = model.branch_id
             fill_warranty_end(product)
+            schedule_product_use(product)
 
 
 class ProductView(ScopedModelView):
     permission_area = "customer"
+    list_template = "portal/model_list.html"
+    keyset_paging = True
     column_list = ("name", "model", "serial_number", "customer", "purchase_date", "warranty_end", "branch")
     column_searchable_list = ("name", "model", "serial_number", "invoice_number", "warranty_card_number")
     column_filters = ("model", "purchase_date", "warranty_end", "branch.code")
@@ -114,5 +130,6 @@ class ProductView(ScopedModelView):
     def on_model_change(self, form, model, is_created):
         model.branch_id = model.customer.branch_id
         fill_warranty_end(model)
+        schedule_product_use(model)
         super().on_model_change(form, model, is_created)
 

@@ -76,7 +76,7 @@ class TicketView(ScopedModelView):
                           "closed_at")
     column_formatters = {
         "state": _fmt_state, "sla_next_due_at": _fmt_due, "number": _fmt_number,
-        "kind": lambda v, c, m, n: _label(dict(tickets.kinds_for(m.branch_id)), m.kind),
+        "kind": lambda v, c, m, n: _label(tickets.kind_labels(), m.kind),
     }
     column_formatters_export = {
         "kind": lambda v, c, m, n: _label(tickets.KIND_LABELS, m.kind),
@@ -91,6 +91,7 @@ class TicketView(ScopedModelView):
         "priority": [(p, tickets.PRIORITY_LABELS[p]) for p in PRIORITIES],
     }
     list_template = "portal/tickets/list.html"
+    keyset_paging = True
 
     @property
     def column_filters(self):
