@@ -149,12 +149,14 @@ def test_lists_due_at_risk_breached_waiting_and_mine(app, web, world):
     assert "丁单" in mine and "丙单" not in mine
 
 
-@pytest.mark.parametrize("term", ["A-20", "客户A", "13800000001", "SN-A-1"])
+@pytest.mark.parametrize("term", ["A-20", "a-20", "客户A", "13800000001", "138000", "SN-A-1", "漏水", "洗衣机 漏水"])
 def test_tickets_are_found_by_number_customer_phone_and_serial(app, web, world, term):
     web.login("a_clerk")
     _open(web, world)
     assert "洗衣机漏水" in web.get(f"/admin/ticket/?search={term}").text
     assert "洗衣机漏水" not in web.get("/admin/ticket/?search=nothing-like-it").text
+    assert "洗衣机漏水" not in web.get("/admin/ticket/?search=%25").text  # a wildcard is just a character
+    assert "洗衣机漏水" not in web.get("/admin/ticket/?search=0001").text  # phone digits match from the start
 
 
 def _b_ticket(app, world):

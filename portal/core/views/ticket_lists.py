@@ -10,10 +10,10 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_
+from sqlalchemy import and_, or_, select
 
 from .. import access
-from ..models import Ticket
+from ..models import Contact, Customer, Product, Ticket
 from ..models.types import utcnow
 from ..plugin_state import settings_for
 from ..workflow import OPEN_STATES
@@ -94,3 +94,27 @@ class ChoiceFilter(FilterEqual):
 
     def operation(self):
         return _l("is")
+
+
+def _starts_with(column, term: str):
+    """A prefix match both databases answer from the column's index (LIKE would not:
+    SQLite's LIKE ignores case and PostgreSQL's needs a special operator class)."""
+    return and_(column >= term, column < term + "\U0010ffff")
+
+
+def search_condition(term: str):
+    """What the ticket search box finds, fast at a million tickets: the number, the
+    customer's or a contact's phone, the product's serial and the customer's name from
+    their start (each through an index), and — for words — the summary anywhere."""
+    term = term.strip()
+    matches = [
+        _starts_with(Ticket.number, term.upper()),
+        Ticket.customer_id.in_(select(Customer.id).where(_starts_with(Customer.phone, term))),
+        Ticket.customer_id.in_(select(Contact.customer_id).where(_starts_with(Contact.phone, term))),
+        Ticket.customer_id.in_(select(Customer.id).where(_starts_with(Customer.name, term))),
+        Ticket.product_id.in_(select(Product.id).where(_starts_with(Product.serial_number, term))),
+    ]
+    if not term.replace("-", "").replace(" ", "").isdigit():
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        matches.append(Ticket.title.ilike(f"%{escaped}%", escape="\\"))
+    return or_(*matches)

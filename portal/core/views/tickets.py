@@ -24,7 +24,7 @@ from ..plugin_state import settings_for
 from ..workflow import NATURE_DEPARTMENT, STATE_LABELS
 from .base import ScopedModelView
 from .fields import to_utc
-from .ticket_lists import SHOW_OPTIONS, ChoiceFilter, ShowFilter, preset_url
+from .ticket_lists import SHOW_OPTIONS, ChoiceFilter, ShowFilter, preset_url, search_condition
 
 LABELS = {
     "number": _l("Number"), "title": _l("Summary"), "kind": _l("Kind"), "state": _l("State"),
@@ -112,6 +112,14 @@ class TicketView(ScopedModelView):
         return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
 
     # -- the list ------------------------------------------------------------------------
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        """Each word narrows the list; see ticket_lists.search_condition for what it finds."""
+        for term in search.split():
+            query = query.filter(search_condition(term))
+            if count_query is not None:
+                count_query = count_query.filter(search_condition(term))
+        return query, count_query, joins, count_joins
+
     def preset_urls(self):
         """Links for the list's quick views, built on the Show filter so paging keeps it."""
         assert isinstance(self._filters[0], ShowFilter), "preset_url relies on ShowFilter being first"
