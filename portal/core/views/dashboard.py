@@ -1,24 +1,36 @@
-"""The landing page: what this person needs first, by role."""
+"""The landing page: what this person needs first, by role (issue 4 item 5).
 
-from datetime import timedelta
+Clerks see today's callbacks and their tickets; engineers today's visits; branch managers
+what is open, at risk and breached, and this month's cost and satisfaction; HQ every
+branch side by side with a chart. Monthly figures come from the statistics aggregates,
+never from grouping tickets here.
+"""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, expose
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
+from werkzeug.routing import BuildError
 
 from ...contract import Card
 from ...extensions import db
-from .. import access
-from ..models import Branch, Customer, User
+from .. import access, statistics
+from ..models import Branch, Customer, Ticket, User, Visit, visit_engineer
 from ..models.types import utcnow
 from ..plugin_state import branch_hooks
 
 
-def _core_cards():
+def _core_cards(known=None):
+    """``known``: counts already made for the HQ branch table (open, breached), so a million
+    tickets are not counted twice."""
     cards = []
     live = Customer.deleted_at.is_(None)
+    cards += _reminder_cards()
     if access.can("customer.view"):
         mine = access.scope(db.session.query(func.count(Customer.id)).filter(live), Customer).scalar()
         week = access.scope(
@@ -27,8 +39,12 @@ def _core_cards():
         ).scalar()
         cards.append(Card(_("Customer files"), str(mine), url_for("customer.index_view")))
         cards.append(Card(_("New files in the last 7 days"), str(week), url_for("customer.index_view"), "success"))
+    cards += _callback_cards()
+    cards += _visit_cards()
     if access.can("ticket.view"):
-        cards += _ticket_cards()
+        cards += _ticket_cards(known or {})
+    cards += _complaint_cards()
+    cards += _month_cards()
     if access.can("user.view"):
         staff = access.scope(db.session.query(func.count(User.id)).filter(User.active.is_(True)), User).scalar()
         cards.append(Card(_("Active staff"), str(staff), url_for("user.index_view")))
@@ -38,20 +54,22 @@ def _core_cards():
     return cards
 
 
-def _ticket_cards():
+def _ticket_cards(known: dict):
     """What needs doing first: my tickets, then what is late or escalated."""
-    from ..models import Ticket
     from .ticket_lists import preset_url, show_condition
 
-    def count(condition):
+    def count(condition, name=None):
+        if name in known:
+            return known[name]
         query = db.session.query(func.count(Ticket.id)).filter(Ticket.deleted_at.is_(None), condition)
         return access.scope(query, Ticket).scalar()
 
     cards = [
         Card(_("My open tickets"), str(count(show_condition("mine"))), preset_url("mine")),
-        Card(_("Open tickets"), str(count(show_condition("open"))), preset_url("open")),
+        Card(_("Open tickets"), str(count(show_condition("open"), "open")), preset_url("open")),
         Card(_("Due today"), str(count(show_condition("due_today"))), preset_url("due_today"), "warning"),
-        Card(_("Breached"), str(count(show_condition("breached"))), preset_url("breached"), "danger"),
+        Card(_("At risk"), str(count(show_condition("at_risk"))), preset_url("at_risk"), "warning"),
+        Card(_("Breached"), str(count(show_condition("breached"), "breached")), preset_url("breached"), "danger"),
     ]
     escalated = access.scope(db.session.query(func.count(Ticket.id)), Ticket).filter(
         Ticket.deleted_at.is_(None), show_condition("open"), access.receives_escalation(Ticket)).scalar()
@@ -60,15 +78,139 @@ def _ticket_cards():
     return cards
 
 
+def _callback_cards():
+    """Clerks: the callbacks to make today (the overdue included)."""
+    if not access.can("callback.view"):
+        return []
+    try:
+        from .. import callbacks
+        from .callbacks import queue_url
+    except ImportError:
+        return []
+    return [Card(_("Callbacks to make today"), str(callbacks.due_today_count(current_user)), queue_url("today"),
+                 "primary")]
+
+
+def _complaint_cards():
+    """HQ quality (and branch users holding complaint.quality): serious complaints open."""
+    if not access.can("complaint.quality"):
+        return []
+    try:
+        from ..complaints import serious_open_count
+    except ImportError:
+        return []
+    count = serious_open_count(current_user)
+    try:
+        url = url_for("serious_complaint.index_view")
+    except BuildError:  # the complaints views are not registered in this build
+        url = None
+    return [Card(_("Serious complaints open"), str(count), url, "danger" if count else "info")]
+
+
+def today_visits_condition(user, now: datetime | None = None):
+    """The engineer's visits of the local day, and trips begun earlier still under way —
+    the same as the visit list's "my visits today"."""
+    zone = ZoneInfo(user.branch.timezone if user.branch else "Asia/Shanghai")
+    day = (now or utcnow()).astimezone(zone).date()
+    start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+    end = start + timedelta(days=1)
+    # Engineers go out for their own branch only: the branch narrows the search to its
+    # visits (index on branch_id) before each is checked for the engineer.
+    mine = (Visit.branch_id == user.branch_id) & exists().where(
+        visit_engineer.c.visit_id == Visit.id, visit_engineer.c.user_id == user.id)
+    today = (Visit.scheduled_for >= start) & (Visit.scheduled_for < end)
+    return mine & or_(today, Visit.state.in_(("departed", "arrived")))
+
+
+def _visit_cards():
+    """Engineers: today's visits, linked to the visit list's "my visits today"."""
+    if not access.can("ticket.work") or access.sees_all_branches():
+        return []
+    count = db.session.scalar(select(func.count(Visit.id)).where(today_visits_condition(current_user)))
+    return [Card(_("My visits today"), str(count), url_for("visit.index_view", preset="mine_today"), "primary")]
+
+
+def _money(fen) -> str:
+    return format_decimal(statistics.yuan(fen), "#,##0.00")
+
+
+def _month_cards():
+    """Branch managers: this month's cost and satisfaction, from the aggregates."""
+    if not access.can("stats.view") or access.sees_all_branches() or current_user.branch is None:
+        return []
+    branch = current_user.branch
+    month = statistics.today_in(branch.timezone).replace(day=1)
+    row = statistics.fresh_rows(month, [branch]).get(branch.id)
+    figures = row.figures if row is not None else {}
+    url = url_for("stats.index", month=month.strftime("%Y-%m"))
+    average = statistics.satisfaction(figures.get("callbacks"))
+    return [
+        Card(_("After-sales cost this month (yuan)"), _money((figures.get("costs") or {}).get("total_fen")), url),
+        Card(_("Satisfaction this month"), "–" if average is None else format_decimal(average, "0.00"), url,
+             "success"),
+    ]
+
+
+def _reminder_cards():
+    """On the 1st and until it is closed: last month's report, due by the 4th (branch) or
+    the 5th (HQ summary)."""
+    due = statistics.reminder(current_user)
+    if due is None:
+        return []
+    month = due.month.strftime("%Y-%m")
+    if due.company:
+        title = _("HQ summary for %(month)s due by %(day)s", month=month, day=due.due.strftime("%Y-%m-%d"))
+    else:
+        title = _("Monthly report for %(month)s due by %(day)s", month=month, day=due.due.strftime("%Y-%m-%d"))
+    value = _("Overdue") if due.overdue else _("To close")
+    return [Card(title, value, url_for("stats.index", month=month), "danger" if due.overdue else "warning")]
+
+
 def _branch_table():
-    """HQ: every branch side by side."""
+    """HQ: every branch side by side. Counts by GROUP BY; this month's figures from the
+    statistics aggregates (one row per branch)."""
+    from .ticket_lists import show_condition
+
     rows = db.session.execute(
-        select(Branch.code, Branch.name, func.count(Customer.id))
+        select(Branch.id, Branch.code, Branch.name, func.count(Customer.id))
         .outerjoin(Customer, (Customer.branch_id == Branch.id) & Customer.deleted_at.is_(None))
         .group_by(Branch.id, Branch.code, Branch.name)
         .order_by(Branch.code)
     ).all()
-    return rows
+    live = Ticket.deleted_at.is_(None)
+    open_by = dict(db.session.execute(select(Ticket.branch_id, func.count(Ticket.id))
+                                      .where(live, show_condition("open")).group_by(Ticket.branch_id)).all())
+    late_by = dict(db.session.execute(select(Ticket.branch_id, func.count(Ticket.id))
+                                      .where(live, show_condition("breached")).group_by(Ticket.branch_id)).all())
+    month_rows = {}
+    if access.can("stats.view"):
+        branches = statistics.service_branches()
+        if branches:
+            month = statistics.today_in(current_user.branch.timezone).replace(day=1)
+            month_rows = statistics.fresh_rows(month, branches)
+    table = []
+    for branch_id, code, name, customers in rows:
+        month_row = month_rows.get(branch_id)
+        figures = month_row.figures if month_row is not None else {}
+        average = statistics.satisfaction(figures.get("callbacks"))
+        table.append({
+            "id": branch_id, "code": code, "name": name, "customers": customers,
+            "open": open_by.get(branch_id, 0), "breached": late_by.get(branch_id, 0),
+            "month_tickets": (figures.get("tickets") or {}).get("total", 0) if month_row is not None else None,
+            "satisfaction": None if average is None else format_decimal(average, "0.00"),
+        })
+    return table
+
+
+def _branch_chart(table):
+    return {
+        "labels": [row["code"] for row in table],
+        "datasets": [
+            {"label": _("Open tickets"), "data": [row["open"] for row in table]},
+            {"label": _("Breached"), "data": [row["breached"] for row in table]},
+            {"label": _("Tickets this month"), "data": [row["month_tickets"] or 0 for row in table]},
+        ],
+    }
 
 
 class DashboardView(AdminIndexView):
@@ -83,10 +225,15 @@ class DashboardView(AdminIndexView):
         hooks, settings = branch_hooks(current_user.branch_id)
         plugin_cards = [c for group in hooks.portal_dashboard_cards(
             user=current_user, branch=current_user.branch, settings=settings) for c in group]
+        table = _branch_table() if access.sees_all_branches() else None
+        known = {"open": sum(r["open"] for r in table), "breached": sum(r["breached"] for r in table)} \
+            if table is not None and access.can("ticket.view") else None
         return self.render(
             "portal/dashboard.html",
-            cards=_core_cards() + plugin_cards,
-            branch_table=_branch_table() if access.sees_all_branches() else None,
+            cards=_core_cards(known) + plugin_cards,
+            branch_table=table,
+            branch_chart=_branch_chart(table) if table else None,
+            show_month=access.can("stats.view"),
             roles=sorted(r.name for r in current_user.roles),
             can_create_customer=access.can("customer.create"),
         )
