@@ -3,7 +3,7 @@ purchase, pickup notices, out-of-stock registration (REQUIREMENTS §3.1)."""
 
 from flask_babel import lazy_gettext as _l
 
-from portal.plugin_api import Permission, PluginInfo, RoleSpec, Setting, hookimpl
+from portal.plugin_api import Permission, PluginInfo, RoleSpec, Setting, TicketKind, Transition, hookimpl
 
 NAME = "retail_store"
 
@@ -32,6 +32,9 @@ def portal_roles():
                   "ticket.close", "repair.register"]),
         RoleSpec("store_manager", _l("Store manager"),
                  ["customer.*", "retail.*", "user.view", "ticket.*", "repair.*"]),
+        # Given to HQ staff where branches' returns also need HQ approval (004/10 §十一).
+        RoleSpec("retail_hq_approver", _l("HQ approver of store returns"),
+                 ["retail.approve_return", "customer.view", "ticket.view"]),
     ]
 
 
@@ -60,3 +63,80 @@ def portal_settings():
         Setting("free_dry_cleanings", "int", 2, _l("Free dry cleanings per purchase"), min=0, max=20),
         Setting("free_leather_care", "int", 2, _l("Free leather care per purchase"), min=0, max=20),
     ]
+
+
+# --- models, pages and the API ------------------------------------------------------------------
+
+
+@hookimpl
+def portal_load_models():
+    from . import models  # noqa: F401  (the tables join the shared metadata)
+
+
+@hookimpl
+def portal_register_views(admin, category):
+    from .views import register
+
+    register(admin, category)
+
+
+@hookimpl
+def portal_register_blueprints(app):
+    from .views import blueprint
+
+    app.register_blueprint(blueprint)
+
+
+@hookimpl
+def portal_api(blueprint):
+    from .api import register
+
+    register(blueprint)
+
+
+# --- tickets ----------------------------------------------------------------------------------------
+
+
+@hookimpl
+def portal_ticket_kinds(settings):
+    from .labels import TICKET_KINDS
+
+    return [TicketKind(code, label) for code, label in TICKET_KINDS.items()]
+
+
+@hookimpl
+def portal_workflow_steps(settings):
+    # A return or exchange is finished at the counter, straight after the counter's triage;
+    # the counter request records the money or the replacement and takes these steps.
+    return [
+        Transition("retail_refund", _l("Refund and take the item back"), ("triaged",), "resolved",
+                   "retail.counter", kinds=("retail_return",)),
+        Transition("retail_hand_over", _l("Hand over the replacement"), ("triaged",), "resolved",
+                   "retail.counter", kinds=("retail_exchange",)),
+    ]
+
+
+@hookimpl
+def portal_check_transition(ticket, target, user, settings):
+    from .counter import transition_refusals
+
+    return transition_refusals(ticket, target)
+
+
+# --- pages of the core --------------------------------------------------------------------------------
+
+
+@hookimpl
+def portal_dashboard_cards(user, branch, settings):
+    from .views import dashboard_cards
+
+    return dashboard_cards(user, branch, settings[NAME])
+
+
+@hookimpl
+def portal_report_sections(month, branch, settings):
+    if month is None or branch is None:
+        return []
+    from .summary import month_rows
+
+    return [(_l("Retail store: returns, exchanges and repairs"), month_rows(branch, month))]
