@@ -48,6 +48,7 @@ def create_app(config: dict | None = None, extra_plugins=()) -> Flask:
     errors.init_app(app)
     with app.app_context():  # list filters read the plugins' ticket kinds when built
         init_admin(app, plugins)
+    from .api import init_api; init_api(app)  # noqa: E702
     plugins.hook.portal_register_blueprints(app=app)
 
     from .cli import init_cli

@@ -39,6 +39,9 @@ def init_admin(app, plugins) -> Admin:
     admin.add_view(PluginSwitchboardView(name=_l("Plugins per branch"), category=organisation,
                                          endpoint="plugins", url="/admin/plugins"))
     admin.add_view(AuditView(AuditEntry, name=_l("Audit trail"), category=organisation, endpoint="audit"))
+    from .api.admin_views import ApiTokenView
+    admin.add_view(ApiTokenView(name=_l("API tokens"), category=organisation, endpoint="api_tokens",
+                                url="/admin/api-tokens"))
     for name in plugins.names():
         category = plugins.info(name).label
         plugins.hook_for([name]).portal_register_views(admin=admin, category=category)

@@ -121,6 +121,78 @@ def sla_sweep(now):
     click.echo(sweep(now).summary())
 
 
+staff_cli = AppGroup("staff", help="Staff performance records: penalties the ticket data proves.")
+
+
+@staff_cli.command("sweep")
+@click.option("--now", type=AwareTime(), default=None, help="Sweep as if it were this time (default: now).")
+def staff_sweep(now):
+    """Propose late arrivals and overdue service reports for managers to decide; safe to run again."""
+    from .core.performance import propose_due
+
+    g.audit_user_id = None
+    click.echo(propose_due(now).summary())
+
+
+token_cli = AppGroup("token", help="API tokens: create, list, revoke.")
+
+
+@token_cli.command("create")
+@click.argument("username")
+@click.option("--expires", "days", type=click.IntRange(1, 3650), default=None,
+              help="Days until the token stops working (default: never).")
+@click.option("--name", default="", help="What the token is for, e.g. 'till 2'.")
+def token_create(username, days, name):
+    """Create an API token acting as USERNAME and print it (shown only this once)."""
+    from .api.tokens import TokenError, create_token
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    g.audit_user_id = None
+    try:
+        new = create_token(user, name or "cli", days)
+        db.session.commit()
+    except TokenError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc))
+    expiry = new.token.expires_at.isoformat(timespec="minutes") if new.token.expires_at else "never"
+    click.echo(f"token {new.token.id} for {user.username} (expires: {expiry}); it is shown only once:", err=True)
+    click.echo(new.secret)
+
+
+@token_cli.command("list")
+@click.option("--user", "username", default=None, help="Only this user's tokens.")
+def token_list(username):
+    """List tokens (never their secrets)."""
+    from .core.models.api_token import ApiToken
+
+    query = select(ApiToken).join(ApiToken.user).order_by(ApiToken.id)
+    if username:
+        query = query.where(User.username == username)
+    for token in db.session.scalars(query):
+        state = "revoked" if token.revoked_at else "active" if token.usable() else "expired"
+        expiry = token.expires_at.isoformat(timespec="minutes") if token.expires_at else "never"
+        click.echo(f"{token.id}\t{token.prefix}…\t{token.user.username}\t{token.name}\t{expiry}\t{state}")
+
+
+@token_cli.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id):
+    """Revoke token TOKEN_ID (see token list)."""
+    from .api.tokens import revoke_token
+    from .core.models.api_token import ApiToken
+
+    token = db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
+    if token is None:
+        raise click.ClickException(f"no token {token_id}")
+    g.audit_user_id = None
+    revoke_token(token)
+    db.session.commit()
+    click.echo(f"revoked token {token_id}")
+
+
 def init_cli(app):
-    for group in (branch_cli, user_cli, roles_cli, demo_cli, sla_cli):
+    for group in (branch_cli, user_cli, roles_cli, demo_cli, sla_cli, staff_cli):
         app.cli.add_command(group)
+    app.cli.add_command(token_cli)

@@ -89,6 +89,19 @@ def portal_register_blueprints(app):
     """
 
 
+@hookspec
+def portal_api(blueprint):
+    """Add the plugin's endpoints to the REST API under ``/api/v1/``.
+
+    Called once in ``create_app`` with the API blueprint (a ``flask_smorest.Blueprint``)
+    before it is registered. Put routes under ``/<plugin name>/...`` and describe them with
+    ``blueprint.arguments`` / ``blueprint.response`` (marshmallow schemas) so they join the
+    OpenAPI document. Requests arrive authenticated by bearer token as ``current_user``;
+    guard every endpoint with ``portal.plugin_api.require_plugin`` (404 where the plugin is
+    off) and check permissions with ``can``. Return nothing.
+    """
+
+
 # --- branch: tickets ------------------------------------------------------------------
 
 
@@ -126,7 +139,8 @@ def portal_ticket_event(ticket, event, settings):
     """React to something that happened to a ticket.
 
     Called after the change is flushed, inside the same transaction, with ``event`` one
-    of ``created``, ``transitioned:<state>``, ``visit_completed``, ``reassigned``.
+    of ``created``, ``transitioned:<state>``, ``visit_arrived`` (an engineer reached the
+    customer), ``visit_completed``, ``reassigned``.
     May add rows (callbacks, tasks) to the session. Return nothing.
     """
 

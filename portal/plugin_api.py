@@ -9,6 +9,11 @@ import pluggy
 from .contract import Card, Permission, PluginInfo, RoleSpec, Setting, TicketKind, Transition
 from .core.access import can, require, scope, sees_all_branches
 from .core.models.mixins import BranchOwnedMixin, SoftDeleteMixin, TimestampMixin, VersionedMixin
+# Core records a plugin reads and links to (foreign keys, scoped look-ups). Change them only
+# through the functions below, so the core's rules and timeline stay whole.
+from .core.models import Branch, Customer, Product
+from .core.plugin_state import settings_for
+from .core.tickets import TicketError
 from .core.models.types import Money, UTCDateTime, utcnow
 from .core.views.base import PortalView, ScopedModelView
 from .extensions import db
@@ -25,9 +30,84 @@ def require_plugin(plugin_name: str) -> None:
         abort(404)
 
 
+def open_complaint(ticket):
+    """Start the core's eight-step complaint file for ``ticket`` (or return the one it has),
+    e.g. from a plugin's ``portal_ticket_event`` for a dispute ticket. It then follows the
+    complaint steps of the core (REQUIREMENTS §2.7); like every service it does not commit."""
+    from .core.complaints import open_complaint as start
+
+    return start(ticket)
+
+
+def schedule_callback(customer_id, due_on, kind, label, ticket_id=None, branch_id=None):
+    """Ask for a callback of a customer on a local day (``datetime.date``), e.g. kind
+    ``"auto_workshop.first_call"``; it joins the branch's callback queue. Asking again
+    for the same customer, kind, ticket and day gives the callback already scheduled.
+    Bad input raises an exception whose ``messages`` say why; nothing is committed."""
+    from .core.callbacks import schedule_callback as schedule
+
+    return schedule(customer_id, due_on, kind, label, ticket_id=ticket_id, branch_id=branch_id)
+
+
+def propose_penalty(user_id, reason, ticket_id=None, note="", visit_id=None):
+    """Propose a penalty against a colleague, e.g. reason ``"no_hq_call"`` (left the site
+    without calling HQ) from a ``visit_completed`` event. The amount is the branch's
+    setting today; a manager confirms or dismisses it. With ``visit_id`` it is proposed
+    once per person, reason and visit however often it is asked. Reasons: late_arrival,
+    no_hq_call, incomplete_report, phone_off, disobey_dispatch, upheld_complaint, other.
+    Bad input raises an exception whose ``messages`` say why; nothing is committed."""
+    from .core.performance import propose_penalty as propose
+
+    return propose(user_id, reason, ticket_id=ticket_id, note=note, visit_id=visit_id)
+
+
+def open_ticket(customer_id, title, kind, user, product_id=None, description="", channel="visit"):
+    """Open a ticket for a customer the ``user`` may see (e.g. from a plugin's counter page),
+    with the core's numbering, service-level clocks and ``created`` event. Refusals raise
+    ``TicketError`` (``messages``, ``fields``); nothing is committed."""
+    from .core.tickets import NewTicket, open_ticket as open_
+
+    return open_(NewTicket(customer_id=customer_id, title=title, kind=kind, channel=channel,
+                           description=description, product_id=product_id), user)
+
+
+def ticket_step(ticket, step, user, reason="", nature=None, solution=""):
+    """Take one workflow step of a ticket (``"triage"``, ``"cancel"``, a plugin's own step
+    ...) on behalf of ``user``, with every check the ticket page makes (permissions, guards,
+    plugin vetoes). Refusals raise ``TicketError``; nothing is committed."""
+    from .core.tickets import StepRequest, transition
+
+    return transition(ticket, StepRequest(name=step, reason=reason, nature=nature, solution=solution), user)
+
+
+def log_on_ticket(ticket, body, user=None, **data):
+    """Write a line on the ticket's append-only timeline (kind ``plugin``), e.g. what a
+    plugin's page decided about the ticket. Nothing is committed."""
+    from .core.tickets import log
+
+    return log(ticket, "plugin", body, user, **data)
+
+
+def settle_warranty(ticket, free, note, user=None):
+    """Free or paid for a ticket decided by a plugin's own rules (e.g. the retail counter's
+    days since purchase) instead of the core's warranty months: call it after triage, which
+    does not run again. The ticket's quote and charge steps then follow it; ``note`` (why)
+    goes on the timeline. Nothing is committed."""
+    from .core.tickets import log
+
+    ticket.warranty_free = bool(free)
+    # The core's reason codes explain its own warranty; a plugin's judgement is explained
+    # by the timeline line instead ("in warranty" is true of anything given free).
+    ticket.warranty_reason = "in_warranty" if free else None
+    return log(ticket, "plugin", note, user, warranty_free=bool(free))
+
+
 __all__ = [
     "Card", "Permission", "PluginInfo", "RoleSpec", "Setting", "TicketKind", "Transition", "db", "hookimpl",
     "require_plugin", "ScopedModelView", "PortalView", "BranchOwnedMixin", "SoftDeleteMixin",
     "TimestampMixin", "VersionedMixin", "UTCDateTime", "Money", "utcnow", "can", "require",
-    "scope", "sees_all_branches",
+    "scope", "sees_all_branches", "schedule_callback", "open_complaint",
+    "propose_penalty",
+    "Branch", "Customer", "Product", "settings_for", "TicketError", "open_ticket", "ticket_step",
+    "log_on_ticket", "settle_warranty",
 ]

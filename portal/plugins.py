@@ -19,6 +19,10 @@ BUILTIN_PLUGINS = ("retail_store", "equipment_field", "auto_workshop", "real_est
 # every branch and never shown in the switchboard; their names start with "core".
 CORE_MODULES = {
     "core": "portal.core.builtin",
+    "core_statistics": "portal.core.statistics",
+    "core_performance": "portal.core.performance",
+    "core_callbacks": "portal.core.callbacks",
+    "core_complaints": "portal.core.complaints",
 }
 ENTRY_POINT_GROUP = "portal.plugins"
 

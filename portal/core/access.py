@@ -146,3 +146,30 @@ def grantable_roles(user=None) -> list[Role]:
 def may_manage_user(target: User, user=None) -> bool:
     user = _user(user)
     return can("user.manage", user, branch_id=target.branch_id)
+
+
+# --- staff performance records (REQUIREMENTS §2.8) -------------------------------------------
+
+def scope_staff_records(query, model, user=None, own_only: bool = False):
+    """Staff records the user may see: their own always; with ``staff.view`` their
+    branch's (HQ: every branch's). ``own_only`` gives "My record" to managers too."""
+    user = _user(user)
+    if not is_signed_in(user):
+        return query.filter(false())
+    if own_only or not has_permission("staff.view", user):
+        return query.filter(model.user_id == user.id)
+    return scope(query, model, user)
+
+
+def can_see_staff_record(record, user=None) -> bool:
+    user = _user(user)
+    if not is_signed_in(user) or record is None:
+        return False
+    return record.user_id == user.id or can("staff.view", user, branch_id=record.branch_id)
+
+
+def can_decide_staff_record(record, user=None) -> bool:
+    """Managers of the record's branch (and HQ) decide; nobody decides their own record."""
+    user = _user(user)
+    return (is_signed_in(user) and record.user_id != user.id
+            and can("staff.manage", user, branch_id=record.branch_id))

@@ -104,6 +104,10 @@ CORE_SETTINGS = [
     # Monthly statistics (§2.9)
     Setting("report_due_day", "int", 4, _l("Branch monthly report due on day"), min=1, max=28),
     Setting("hq_summary_due_day", "int", 5, _l("HQ summary due on day"), min=1, max=28),
+    Setting("cost_per_person_day", "decimal", "300.00", _l("Cost of one engineer-day in the field (yuan)"),
+            _l("Monthly statistics: person-days of installations and dispatches are costed at this rate."), min=0),
+    Setting("transport_cost_per_visit", "decimal", "50.00", _l("Transport cost per visit (yuan)"),
+            _l("Monthly statistics: each visit carried out adds this transport cost."), min=0),
     Setting("fee_standard", "str", "人工费 80 元/小时；上门费 50 元/次（市内）；配件按价目表。",
             _l("Fee standard shown to the customer before charging")),
 ]

@@ -16,19 +16,28 @@ class ProvisioningError(ValueError):
 
 
 def sync_roles() -> list[str]:
-    """Create default roles that do not exist yet; never overwrite HQ's edits."""
+    """Create default roles that do not exist yet, and give existing default roles the
+    permissions a newer release added to them — each default permission is offered once,
+    so a permission HQ took away stays away (``Role.offered_permissions``)."""
     created = []
     plugins = current_plugins()
-    existing = set(db.session.scalars(select(Role.code)))
+    existing = {role.code: role for role in db.session.scalars(select(Role))}
     with force_locale("zh_CN"):
         for name, plugin in plugins.pm.list_name_plugin():
             for spec in (r for group in plugins.hook_for([name]).portal_roles() for r in group):
-                if spec.code in existing:
+                role = existing.get(spec.code)
+                if role is None:
+                    role = Role(code=spec.code, name=str(spec.label), permissions=list(spec.permissions),
+                                offered_permissions=list(spec.permissions),
+                                plugin=None if name in plugins.core_names() else name)
+                    db.session.add(role)
+                    existing[spec.code] = role
+                    created.append(spec.code)
                     continue
-                db.session.add(Role(code=spec.code, name=str(spec.label), permissions=list(spec.permissions),
-                                    plugin=None if name in plugins.core_names() else name))
-                existing.add(spec.code)
-                created.append(spec.code)
+                new = [p for p in spec.permissions if p not in (role.offered_permissions or [])]
+                if new:
+                    role.permissions = list(role.permissions or []) + [p for p in new if p not in (role.permissions or [])]
+                    role.offered_permissions = list(role.offered_permissions or []) + new
     db.session.flush()
     return created
 

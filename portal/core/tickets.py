@@ -414,7 +414,10 @@ def warranty_explanation(ticket: Ticket) -> str:
     end_day = product_warranty_end(ticket.product)
     end = end_day.isoformat() if end_day else ""
     names = "、".join(str(EXCLUSION_LABELS.get(e, e)) for e in ticket.exclusions or ())
-    return str(WARRANTY_REASONS[ticket.warranty_reason]) % {"end": end, "exclusions": names}
+    template = WARRANTY_REASONS.get(ticket.warranty_reason)
+    if template is None:  # a plugin decided with a reason code of its own (it explains it on the timeline)
+        return _("Decided by the rules of the branch's industry; see the timeline.")
+    return str(template) % {"end": end, "exclusions": names}
 
 
 # --- holders -------------------------------------------------------------------------------------

@@ -218,6 +218,8 @@ def visit_step(visit: Visit, step: str, user: User, seen_version=None, reason: s
         visit.finished_at = now
     body = str(TIMELINE_TEXT[step]) + (f": {reason[:MAX_TEXT]}" if reason else "")
     tickets.log(ticket, "visit", body, user, visit_id=visit.id, step=step, state=target)
+    if step == "arrive":
+        tickets.emit(ticket, "visit_arrived")
     if step == "finish":
         tickets.emit(ticket, "visit_completed")
     return visit

@@ -56,3 +56,26 @@ def test_demo_load_is_complete_and_runs_once(app, runner):
         codes = {code for u in db.session.scalars(db.select(User)) for code in u.role_codes}
         assert {"hq_admin", "branch_manager", "clerk", "engineer", "store_clerk", "dispatcher",
                 "parts_keeper", "sales_agent"} <= codes
+
+
+def test_roles_sync_brings_new_default_permissions_but_respects_hq_removals(app, runner):
+    from portal.core.models import Role
+    from portal.extensions import db
+
+    with app.app_context():
+        from portal.core.provisioning import sync_roles
+
+        sync_roles()
+        clerk = db.session.scalar(db.select(Role).filter_by(code="clerk"))
+        # An older release: the clerk role had no ticket permissions yet.
+        clerk.permissions = [p for p in clerk.permissions if not p.startswith("ticket.")]
+        clerk.offered_permissions = [p for p in clerk.offered_permissions if not p.startswith("ticket.")]
+        # HQ deliberately took "customer.edit" away.
+        clerk.permissions = [p for p in clerk.permissions if p != "customer.edit"]
+        db.session.commit()
+    result = runner.invoke(args=["roles", "sync"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        clerk = db.session.scalar(db.select(Role).filter_by(code="clerk"))
+        assert "ticket.view" in clerk.permissions and "ticket.create" in clerk.permissions
+        assert "customer.edit" not in clerk.permissions

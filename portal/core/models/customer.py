@@ -18,6 +18,7 @@ class Customer(BranchOwnedMixin, TimestampMixin, SoftDeleteMixin, VersionedMixin
     __table_args__ = (
         Index("ix_customer_branch_name", "branch_id", "name"),
         Index("ix_customer_phone", "phone"),
+        Index("ix_customer_name", "name"),  # ticket search by name from its start, across branches (HQ)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

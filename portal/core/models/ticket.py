@@ -108,7 +108,10 @@ class TicketEvent(db.Model):
     REQUIREMENTS §2.2); a session hook refuses updates and deletes."""
 
     __tablename__ = "ticket_event"
-    __table_args__ = (Index("ix_ticket_event_ticket", "ticket_id", "id"),)
+    __table_args__ = (
+        Index("ix_ticket_event_ticket", "ticket_id", "id"),
+        Index("ix_ticket_event_archive", "branch_id", "kind", "at"),  # the archive browses letters by month
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), nullable=False)
@@ -200,7 +203,7 @@ class Attachment(BranchOwnedMixin, db.Model):
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
 
 
 class Quote(BranchOwnedMixin, TimestampMixin, VersionedMixin, db.Model):

@@ -32,6 +32,8 @@ class Role(TimestampMixin, VersionedMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120), nullable=False)
     permissions: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     plugin: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Default permissions already offered to this role by `roles sync`; HQ's removals stick.
+    offered_permissions: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
 
     def __str__(self) -> str:
         return self.name

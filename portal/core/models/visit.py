@@ -32,7 +32,10 @@ class Visit(BranchOwnedMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "visit"
     __audited__ = True
     __audit_exclude__ = ("signature",)
-    __table_args__ = (Index("ix_visit_branch_scheduled", "branch_id", "scheduled_for"),)
+    __table_args__ = (
+        Index("ix_visit_branch_scheduled", "branch_id", "scheduled_for"),
+        Index("ix_visit_arrived", "arrived_at"),  # the staff sweep looks for reports overdue since arrival
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), nullable=False, index=True)

@@ -100,6 +100,8 @@ class ScopedModelView(GuardedMixin, ModelView):
 
     def __init__(self, model, session=db, **kwargs):
         self.permission = f"{self.permission_area}.view"
+        if self.keyset_paging:
+            self.simple_list_pager = True  # Flask-Admin must not run its own unbounded COUNT
         self.form_args = self._scoped_form_args_for(model)
         super().__init__(model, session, **kwargs)
 

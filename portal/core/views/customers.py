@@ -92,6 +92,9 @@ class CustomerView(ScopedModelView):
         self._template_args["can_open_ticket"] = access.can("ticket.create")
         self._callback_results(customer)
         self._template_args["state_label"] = state_label
+        from .archive import customer_page_context  # letters and e-mails on the file (§2.10)
+
+        self._template_args.update(customer_page_context(customer))
         return super().details_view()
 
     def _callback_results(self, customer):

@@ -3,11 +3,14 @@ implements every hook of the contract (tests/plugins/test_contract.py checks tha
 
 from datetime import timedelta
 
+import marshmallow as ma
 from flask import Blueprint
 from flask_admin import expose
+from flask_login import current_user
 
 from portal.plugin_api import (
-    Card, Permission, PluginInfo, PortalView, RoleSpec, Setting, TicketKind, Transition, hookimpl, require_plugin,
+    Card, Permission, PluginInfo, PortalView, RoleSpec, Setting, TicketKind, Transition, hookimpl, require,
+    require_plugin,
 )
 
 NAME = "example_plugin"
@@ -69,6 +72,22 @@ def portal_register_views(admin, category):
 @hookimpl
 def portal_register_blueprints(app):
     app.register_blueprint(bp)
+
+
+class ExamplePingSchema(ma.Schema):
+    pong = ma.fields.Boolean(required=True)
+    user = ma.fields.String(required=True)
+
+
+@hookimpl
+def portal_api(blueprint):
+    @blueprint.route("/example/ping", tags=["example_plugin"])
+    @blueprint.response(200, ExamplePingSchema)
+    def example_api_ping():
+        """The example plugin answers where it runs (needs example.view)"""
+        require_plugin(NAME)
+        require("example.view")
+        return {"pong": True, "user": current_user.username}
 
 
 @hookimpl
