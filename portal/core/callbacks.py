@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from .inputs import yes_no
 from ..extensions import db
 from ..plugin_api import hookimpl
 from . import access, sla, tickets
@@ -280,15 +281,6 @@ def _pending(callback: Callback) -> None:
         raise TicketError(_("This callback is closed: %(state)s.", state=state_label(callback.state)))
 
 
-def _flag(raw):
-    if isinstance(raw, bool) or raw is None:
-        return raw
-    text = str(raw).strip().lower()
-    if text in ("y", "yes", "1", "true", "on"):
-        return True
-    if text in ("n", "no", "0", "false", "off"):
-        return False
-    return None
 
 
 def clean_card(answers: dict, about_service: bool) -> tuple[dict, dict]:
@@ -297,7 +289,7 @@ def clean_card(answers: dict, about_service: bool) -> tuple[dict, dict]:
     values, errors = {}, {}
     for key in FLAG_FIELDS:
         raw = answers.get(key)
-        values[key] = _flag(raw)
+        values[key] = yes_no(raw)
         if values[key] is None and str(raw or "").strip():
             errors[key] = _("%(field)s: answer yes or no.", field=FIELD_LABELS[key])
     for key in RATING_FIELDS:

@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, event, func, select
 from sqlalchemy.orm import Session
 
+from .inputs import yes_no
 from ..extensions import db
 from ..plugin_api import hookimpl
 from . import access, tickets
@@ -314,15 +315,6 @@ def _text(raw, limit=MAX_TEXT) -> str:
     return str(raw or "").strip()[:limit]
 
 
-def _yes_no(raw) -> bool | None:
-    if isinstance(raw, bool) or raw is None:
-        return raw
-    text = str(raw).strip().lower()
-    if text in ("y", "yes", "1", "true", "on"):
-        return True
-    if text in ("n", "no", "0", "false", "off"):
-        return False
-    return None
 
 
 def _when(raw) -> datetime | None:
@@ -352,8 +344,8 @@ def _clean(complaint: Complaint, step: int, raw: Mapping) -> tuple[dict, dict]:
         if values["against_kind"] and values["against_kind"] not in AGAINST_KINDS:
             errors["against_kind"] = _("Choose from the list.")
     elif step == 2:
-        values = {"nature": raw.get("nature") or None, "justified": _yes_no(raw.get("justified")),
-                  "explanation": _text(raw.get("explanation")), "serious": bool(_yes_no(raw.get("serious")))}
+        values = {"nature": raw.get("nature") or None, "justified": yes_no(raw.get("justified")),
+                  "explanation": _text(raw.get("explanation")), "serious": bool(yes_no(raw.get("serious")))}
         if values["nature"] and values["nature"] not in COMPLAINT_NATURES:
             errors["nature"] = _("Choose a nature from the list.")
         if values["justified"]:

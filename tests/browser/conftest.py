@@ -10,6 +10,17 @@ from werkzeug.serving import make_server
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
 
 
+def login(page, base, username, password=None):
+    """Sign in through the login form, as a person does, and land on the dashboard."""
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", password or PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/admin/")
+
+
 @pytest.fixture
 def live_url(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)

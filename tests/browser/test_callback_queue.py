@@ -11,19 +11,11 @@ import pytest
 
 from portal.core.models.callback import Callback
 from portal.extensions import db
-from tests.conftest import PASSWORD
+from tests.browser.conftest import login
 from tests.core.test_visits import make_visit
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).parent / "artifacts"  # screenshots for a person to look at (git-ignored)
-
-
-def _login(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/admin/")
 
 
 def _callback_due_today(app, world) -> int:
@@ -41,7 +33,7 @@ def test_clerk_records_a_callback_from_todays_queue(app, live_url, browser, worl
     base = live_url
     callback_id = _callback_due_today(app, world)
     clerk = browser.new_page(locale="zh-CN")
-    _login(clerk, base, "a_clerk")
+    login(clerk, base, "a_clerk")
 
     clerk.goto(f"{base}/admin/callback/")
     assert "flt0_0=today" in clerk.url

@@ -3,22 +3,14 @@ by phone; a user of another branch cannot find it."""
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser.conftest import login
 
 pytestmark = pytest.mark.browser
 
 
-def _login(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/admin/")
-
-
 def test_manager_creates_and_finds_a_file_other_branch_cannot(live_url, browser, world):
     page = browser.new_page(locale="zh-CN")
-    _login(page, live_url, "a_branch_manager")
+    login(page, live_url, "a_branch_manager")
     page.goto(f"{live_url}/admin/customer/new/")
     page.fill("#name", "钱多多")
     page.fill("#phone", "13512340000")
@@ -37,7 +29,7 @@ def test_manager_creates_and_finds_a_file_other_branch_cannot(live_url, browser,
     page.close()
 
     other = browser.new_page(locale="zh-CN")
-    _login(other, live_url, "b_branch_manager")
+    login(other, live_url, "b_branch_manager")
     other.goto(f"{live_url}/admin/customer/?search=13512340000")
     assert other.locator("text=钱多多").count() == 0
     other.close()

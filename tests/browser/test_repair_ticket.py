@@ -10,18 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser.conftest import login
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).parent / "artifacts"  # screenshots for a person to look at (git-ignored)
-
-
-def _login(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/admin/")
 
 
 def _step(page, name, **selects):
@@ -39,7 +31,7 @@ def _step(page, name, **selects):
 def test_repair_ticket_with_a_signed_visit_closes_and_prints(live_url, browser, world):
     base = live_url
     clerk = browser.new_page(locale="zh-CN")
-    _login(clerk, base, "a_clerk")
+    login(clerk, base, "a_clerk")
     clerk.goto(f"{base}/admin/customer/details/?id={world['customers']['A']}")
     clerk.click("[data-testid=new-ticket]")
     clerk.select_option("#product_id", str(world["products"]["A"]))
@@ -66,7 +58,7 @@ def test_repair_ticket_with_a_signed_visit_closes_and_prints(live_url, browser, 
     phone_context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844},
                                         has_touch=True, is_mobile=True, device_scale_factor=2)
     phone = phone_context.new_page()
-    _login(phone, base, "a_engineer")
+    login(phone, base, "a_engineer")
     phone.goto(ticket_url)
     _step(phone, "start", handling="on_site")
     phone.goto(f"{base}{visit_href}")

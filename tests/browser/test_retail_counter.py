@@ -15,17 +15,10 @@ from portal.core.models import Customer, Product
 from portal.core.provisioning import create_user
 from portal.extensions import db
 from tests.conftest import PASSWORD
+from tests.browser.conftest import login
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).parent / "artifacts"  # screenshots for a person to look at (git-ignored)
-
-
-def _login(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/admin/")
 
 
 def _store(app, world):
@@ -55,7 +48,7 @@ def test_counter_request_escalated_and_overridden_to_an_exchange(app, live_url, 
     base = live_url
     _store(app, world)
     clerk = browser.new_page(locale="zh-CN")
-    _login(clerk, base, "a_store_clerk")
+    login(clerk, base, "a_store_clerk")
     clerk.goto(f"{base}/admin/retail/counter/")
     clerk.fill("#invoice", "XP-20260001")
     clerk.press("#invoice", "Enter")
@@ -89,7 +82,7 @@ def test_counter_request_escalated_and_overridden_to_an_exchange(app, live_url, 
     assert clerk.locator("[data-testid=override-form]").count() == 0  # only the store manager decides
 
     manager = browser.new_page(locale="zh-CN")
-    _login(manager, base, "a_store_manager")
+    login(manager, base, "a_store_manager")
     manager.click("a[href='/admin/retail/requests/?show=escalated']")  # the dashboard card
     manager.click(f"a[href='{request_url.removeprefix(base)}']")
     manager.select_option("#override-decision", "exchange")
