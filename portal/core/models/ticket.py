@@ -34,6 +34,7 @@ class Ticket(BranchOwnedMixin, TimestampMixin, SoftDeleteMixin, VersionedMixin, 
         Index("ix_ticket_branch_state_created", "branch_id", "state", "created_at"),
         Index("ix_ticket_branch_created", "branch_id", "created_at"),
         Index("ix_ticket_state_due", "state", "sla_next_due_at"),
+        Index("ix_ticket_state_created", "state", "created_at"),  # HQ's "state + date range" filter
         Index("ix_ticket_assignee_state", "assignee_id", "state"),
         Index("ix_ticket_customer", "customer_id"),
         Index("ix_ticket_product", "product_id"),
