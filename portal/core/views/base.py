@@ -54,6 +54,29 @@ EXPORT_FORMATTERS = dict(typefmt.EXPORT_FORMATTERS)
 EXPORT_FORMATTERS.update({datetime: _fmt_datetime, date: _fmt_date, Decimal: lambda v, x, n=None: str(x)})
 
 
+def commit_change(action, done_message: str, stale_message: str) -> bool:
+    """Run one change as one transaction and say how it went: a rule's refusal or a race
+    with another person changes nothing, and the person reads why."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from ..tickets import TicketError
+
+    try:
+        action()
+        db.session.commit()
+    except TicketError as exc:
+        db.session.rollback()
+        for message in exc.messages:
+            flash(message, "error")
+        return False
+    except StaleDataError:
+        db.session.rollback()
+        flash(stale_message, "error")
+        return False
+    flash(done_message, "success")
+    return True
+
+
 class GuardedMixin:
     """Who may open the view at all: one permission, and the plugin switched on."""
 

@@ -25,7 +25,7 @@ from ...extensions import db
 from .. import access, complaints, tickets
 from ..models import Ticket
 from ..models.complaint import AGAINST_KINDS, COMPLAINT_NATURES, DEMERITS, NOTIFY_CHANNELS, Complaint, ComplaintStep
-from .base import MAX_ID, ScopedModelView
+from .base import MAX_ID, ScopedModelView, commit_change
 from .fields import to_local
 from .ticket_lists import ChoiceFilter
 from .visits import parse_local
@@ -264,18 +264,8 @@ class ComplaintView(ComplaintList):
 
     def _act(self, complaint_id, action, done_message):
         complaint = self._complaint_or_404(complaint_id)
-        try:
-            action(complaint)
-            db.session.commit()
-        except tickets.TicketError as exc:
-            db.session.rollback()
-            for message in exc.messages:
-                flash(message, "error")
-        except StaleDataError:
-            db.session.rollback()
-            flash(_("Someone else changed this complaint at the same moment. Reload and try again."), "error")
-        else:
-            flash(done_message, "success")
+        commit_change(lambda: action(complaint), done_message,
+                      _("Someone else changed this complaint at the same moment. Reload and try again."))
         return redirect(url_for(".details_view", id=complaint_id))
 
     @expose("/approve/<int:complaint_id>", methods=("POST",))

@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 from io import BytesIO
 
 from ...extensions import db
@@ -22,7 +21,7 @@ from ..models.ticket import CHANNELS, HANDLINGS, NATURES, PRIORITIES
 from ..models.types import utcnow
 from ..plugin_state import settings_for
 from ..workflow import NATURE_DEPARTMENT, STATE_LABELS
-from .base import ScopedModelView
+from .base import ScopedModelView, commit_change
 from .fields import to_utc
 from .ticket_lists import SHOW_OPTIONS, ChoiceFilter, ShowFilter, preset_url, search_condition
 
@@ -308,18 +307,8 @@ class TicketView(ScopedModelView):
     def _act(self, ticket_id, action, done_message):
         """Run one change on the ticket as one transaction; a refusal changes nothing."""
         ticket = self._ticket_or_404(ticket_id)
-        try:
-            action(ticket)
-            db.session.commit()
-        except tickets.TicketError as exc:
-            db.session.rollback()
-            for message in exc.messages:
-                flash(message, "error")
-        except StaleDataError:
-            db.session.rollback()
-            flash(_("Someone else changed this ticket at the same moment. Reload and try again."), "error")
-        else:
-            flash(done_message, "success")
+        commit_change(lambda: action(ticket), done_message,
+                      _("Someone else changed this ticket at the same moment. Reload and try again."))
         return redirect(url_for(".details_view", id=ticket.id))
 
     @expose("/step/<int:ticket_id>", methods=("POST",))
