@@ -15,7 +15,7 @@ from .core.models import Branch, Customer, Product
 from .core.plugin_state import settings_for
 from .core.tickets import TicketError
 from .core.models.types import Money, UTCDateTime, utcnow
-from .core.views.base import PortalView, ScopedModelView
+from .core.views.base import PortalView, ScopedModelView, commit_change
 from .extensions import db
 
 hookimpl = pluggy.HookimplMarker("portal")
@@ -104,7 +104,7 @@ def settle_warranty(ticket, free, note, user=None):
 
 __all__ = [
     "Card", "Permission", "PluginInfo", "RoleSpec", "Setting", "TicketKind", "Transition", "db", "hookimpl",
-    "require_plugin", "ScopedModelView", "PortalView", "BranchOwnedMixin", "SoftDeleteMixin",
+    "require_plugin", "ScopedModelView", "PortalView", "commit_change", "BranchOwnedMixin", "SoftDeleteMixin",
     "TimestampMixin", "VersionedMixin", "UTCDateTime", "Money", "utcnow", "can", "require",
     "scope", "sees_all_branches", "schedule_callback", "open_complaint",
     "propose_penalty",

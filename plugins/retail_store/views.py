@@ -14,9 +14,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
-from portal.plugin_api import Branch, Card, PortalView, TicketError, can, db, scope, sees_all_branches
+from portal.plugin_api import Branch, Card, PortalView, TicketError, can, commit_change, db, scope, sees_all_branches
 
 from . import NAME, care, counter, messages, repairs, rules, stock, summary
 from .labels import CARE_SERVICES, DECISION_TONES, NOTICE_CHANNELS, REPAIR_STATES, REQUEST_STATES
@@ -31,18 +30,8 @@ PAGE = 50
 
 def _act(action, done_message, back_url):
     """Run one change as one transaction; a refusal flashes why and changes nothing."""
-    try:
-        action()
-        db.session.commit()
-    except TicketError as exc:
-        db.session.rollback()
-        for message in exc.messages:
-            flash(message, "error")
-    except StaleDataError:
-        db.session.rollback()
-        flash(_("Someone else changed this record at the same moment. Reload and try again."), "error")
-    else:
-        flash(done_message, "success")
+    commit_change(action, done_message,
+                  _("Someone else changed this record at the same moment. Reload and try again."))
     return redirect(back_url)
 
 

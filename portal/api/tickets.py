@@ -10,7 +10,6 @@ from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import validate
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
 from ..core import access, sla, tickets, workflow
@@ -287,13 +286,7 @@ def register(bp):
                 setattr(ticket, name, data[name].strip() if name == "title" else data[name])
         if not ticket.title:
             raise invalid({"title": _("Say in a few words what the customer needs.")})
-        changed = [a.key for a in sa_inspect(ticket).attrs
-                   if a.key in ("title", "description", "priority", "channel") and a.history.has_changes()]
-        if changed:
-            from ..core.views.tickets import LABELS
-
-            tickets.log(ticket, "note", _("Changed: %(fields)s", fields=", ".join(str(LABELS[c]) for c in changed)),
-                        current_user, edited=changed)
+        tickets.log_request_edits(ticket, current_user)
         db.session.commit()
         return ticket
 

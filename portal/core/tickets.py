@@ -433,6 +433,27 @@ def _hand_over(ticket: Ticket, new_holder: User, by: User, reason: str, now: dat
     log(ticket, "assignment", reason, by, to=new_holder.username, to_name=new_holder.full_name)
 
 
+REQUEST_FIELD_LABELS = {
+    "title": _l("Summary"), "description": _l("Description"), "channel": _l("Channel"),
+    "priority": _l("Priority"), "promised_arrival_at": _l("Arrival promised for"),
+}
+
+
+def log_request_edits(ticket: Ticket, user: User | None) -> list[str]:
+    """After the request fields were edited (page or API): the timeline says which, and a
+    new promised arrival moves the on-site clock. Returns the changed field names."""
+    from sqlalchemy import inspect as sa_inspect
+
+    changed = [a.key for a in sa_inspect(ticket).attrs
+               if a.key in REQUEST_FIELD_LABELS and a.history.has_changes()]
+    if "promised_arrival_at" in changed:
+        refresh_sla(ticket)
+    if changed:
+        log(ticket, "note", _("Changed: %(fields)s", fields=", ".join(str(REQUEST_FIELD_LABELS[c]) for c in changed)),
+            user, edited=changed)
+    return changed
+
+
 def reassign(ticket: Ticket, user_id, by: User, reason: str, seen_version=None) -> Ticket:
     """Hand an assigned ticket to someone else (a substitute, REQUIREMENTS §1); the
     history keeps who held it when."""

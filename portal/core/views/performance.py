@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import and_, case, func, or_
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
 from .. import access, performance
@@ -24,7 +23,7 @@ from ..models import Branch, User
 from ..models.performance import DEMERITS, RECORD_STATES, REASONS, StaffRecord
 from ..plugin_state import settings_for
 from ..tickets import TicketError
-from .base import PortalView
+from .base import PortalView, commit_change
 from .fields import to_utc
 
 PAGE_SIZE = 50
@@ -232,19 +231,10 @@ class StaffRecordView(_RecordPages):
     def decide(self, id):
         record = self._record_or_404(id)
         confirm = request.form.get("decision") == "confirm"
-        try:
-            performance.decide(record, confirm, request.form.get("note", ""), current_user,
-                               seen_version=request.form.get("seen_version"))
-            db.session.commit()
-        except TicketError as exc:
-            db.session.rollback()
-            for message in exc.messages:
-                flash(message, "error")
-        except StaleDataError:
-            db.session.rollback()
-            flash(_("Someone else saved this at the same moment. Reload and try again."), "error")
-        else:
-            flash(_("Confirmed.") if confirm else _("Dismissed."), "success")
+        commit_change(lambda: performance.decide(record, confirm, request.form.get("note", ""), current_user,
+                                                 seen_version=request.form.get("seen_version")),
+                      _("Confirmed.") if confirm else _("Dismissed."),
+                      _("Someone else saved this at the same moment. Reload and try again."))
         return redirect(url_for(".details_view", id=id))
 
     @expose("/new/", methods=("GET", "POST"))

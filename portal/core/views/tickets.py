@@ -378,15 +378,7 @@ class TicketView(ScopedModelView):
     # -- editing the request itself goes on the timeline too ----------------------------------
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        from sqlalchemy import inspect as sa_inspect
-
-        changed = [a.key for a in sa_inspect(model).attrs if a.history.has_changes()
-                   and a.key in self.form_columns]
-        if "promised_arrival_at" in changed:
-            tickets.refresh_sla(model)
-        if changed:
-            tickets.log(model, "note", _("Changed: %(fields)s", fields=", ".join(str(LABELS[c]) for c in changed)),
-                        current_user, edited=changed)
+        tickets.log_request_edits(model, current_user)
 
     def get_save_return_url(self, model, is_created=False):
         return url_for(".details_view", id=model.id)
