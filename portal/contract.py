@@ -133,3 +133,13 @@ class Card:
     value: str
     url: str | None = None
     tone: str = "info"  # bootstrap contextual class: info, warning, danger, success
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A section of a customer's file: a title, rows of (label, value), an optional link."""
+
+    title: str
+    rows: list
+    url: str | None = None
+    url_label: str | None = None

@@ -135,6 +135,18 @@ def portal_check_transition(ticket, target, user, settings):
 
 
 @hookspec
+def portal_check_visit_step(ticket, visit, step, user, settings):
+    """Veto a step of an on-site visit.
+
+    Called before ``step`` is taken on behalf of ``user``: ``"schedule"`` (``visit`` is
+    ``None``: engineers are about to be sent to ``ticket``'s customer), ``"depart"``,
+    ``"arrive"``, ``"finish"`` or ``"cancel"``. E.g. a plugin refuses dispatch before phone
+    guidance was tried, or departure before a trip was approved. Return a list of reasons
+    (translated strings) to refuse, or an empty list or ``None`` to allow.
+    """
+
+
+@hookspec
 def portal_ticket_event(ticket, event, settings):
     """React to something that happened to a ticket.
 
@@ -165,6 +177,16 @@ def portal_dashboard_cards(user, branch, settings):
 
     Called when the dashboard is drawn for ``user`` looking at ``branch`` (for HQ users,
     the HQ branch). Return a list of ``portal.contract.Card``.
+    """
+
+
+@hookspec
+def portal_customer_panels(customer, user, settings):
+    """Add sections to a customer's file page (e.g. the customer's vehicles or contracts).
+
+    Called when ``user`` opens the file of ``customer`` (in the customer's branch). Return
+    a list of ``portal.contract.Panel``; show only what ``user`` may see (check with
+    ``can``), and return nothing otherwise.
     """
 
 

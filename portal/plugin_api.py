@@ -6,12 +6,15 @@ hooks themselves are documented in ``portal.hookspecs``.
 
 import pluggy
 
-from .contract import Card, Permission, PluginInfo, RoleSpec, Setting, TicketKind, Transition
+from .contract import Card, Panel, Permission, PluginInfo, RoleSpec, Setting, TicketKind, Transition
 from .core.access import can, require, scope, sees_all_branches
 from .core.models.mixins import BranchOwnedMixin, SoftDeleteMixin, TimestampMixin, VersionedMixin
 # Core records a plugin reads and links to (foreign keys, scoped look-ups). Change them only
 # through the functions below, so the core's rules and timeline stay whole.
 from .core.models import Branch, Customer, Product
+# Read-only for plugins: query them (through ``scope``) and point foreign keys at them;
+# change tickets and visits only through open_ticket, ticket_step, schedule_visit ...
+from .core.models import Ticket, User, Visit
 from .core.plugin_state import settings_for
 from .core.tickets import TicketError
 from .core.models.types import Money, UTCDateTime, utcnow
@@ -102,6 +105,43 @@ def settle_warranty(ticket, free, note, user=None):
     return log(ticket, "plugin", note, user, warranty_free=bool(free))
 
 
+def schedule_visit(ticket, when_utc, engineer_ids, address, user):
+    """Send engineers of the ticket's branch to the customer at ``when_utc`` (an aware
+    datetime), as the ticket page does: the arrival clock starts, the timeline records it,
+    and every plugin's ``portal_check_visit_step`` (step ``"schedule"``) may veto it.
+    Refusals raise ``TicketError``; nothing is committed."""
+    from .core.visits import schedule_visit as schedule
+
+    return schedule(ticket, when_utc, engineer_ids, address, user)
+
+
+def visit_step(visit, step, user, reason="", seen_version=None):
+    """Take a visit's step (``"depart"``, ``"arrive"``, ``"finish"``, ``"cancel"``) as the
+    visit page does, e.g. from an engineer's phone page; ``finish`` needs the signed service
+    report, which the engineer completes on the core's visit page
+    (``url_for("visit.details_view", id=visit.id)``). Refusals raise ``TicketError``;
+    nothing is committed."""
+    from .core.visits import visit_step as step_
+
+    return step_(visit, step, user, seen_version=seen_version, reason=reason)
+
+
+def engineer_choices(branch_id):
+    """Active colleagues of the branch who may be sent on visits."""
+    from .core.visits import engineer_choices as choices
+
+    return choices(branch_id)
+
+
+def clean_signature(raw):
+    """Check a drawn signature posted by the signature pad (``static/portal/signature.js``):
+    the PNG data URL to store, or ``None`` when nothing was drawn. Anything that is not a
+    small PNG raises ``TicketError`` with a readable message."""
+    from .core.visits import clean_signature as clean
+
+    return clean(raw)
+
+
 __all__ = [
     "Card", "Permission", "PluginInfo", "RoleSpec", "Setting", "TicketKind", "Transition", "db", "hookimpl",
     "require_plugin", "ScopedModelView", "PortalView", "commit_change", "BranchOwnedMixin", "SoftDeleteMixin",
@@ -109,5 +149,6 @@ __all__ = [
     "scope", "sees_all_branches", "schedule_callback", "open_complaint",
     "propose_penalty",
     "Branch", "Customer", "Product", "settings_for", "TicketError", "open_ticket", "ticket_step",
-    "log_on_ticket", "settle_warranty",
+    "log_on_ticket", "settle_warranty", "Panel", "Ticket", "User", "Visit", "schedule_visit", "visit_step",
+    "engineer_choices", "clean_signature",
 ]

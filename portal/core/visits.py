@@ -167,6 +167,7 @@ def schedule_visit(ticket: Ticket, when_utc: datetime | None, engineer_ids, addr
         errors["address"] = _("Keep the address under 255 characters.")
     if errors:
         raise TicketError(list(errors.values()), errors)
+    _plugin_vetoes(ticket, None, "schedule", user)
     engineers = [eligible[i] for i in ids]
     visit = Visit(branch_id=ticket.branch_id, ticket=ticket, scheduled_for=when_utc, state="scheduled",
                   address=address, scheduled_by_id=user.id)
@@ -205,6 +206,7 @@ def visit_step(visit: Visit, step: str, user: User, seen_version=None, reason: s
     reason = (reason or "").strip()
     if step == "cancel" and not reason:
         raise TicketError(_("Give a reason."), {"reason": "x"})
+    _plugin_vetoes(ticket, visit, step, user)
     now = utcnow()
     visit.state = target
     if step == "depart":
@@ -223,6 +225,14 @@ def visit_step(visit: Visit, step: str, user: User, seen_version=None, reason: s
     if step == "finish":
         tickets.emit(ticket, "visit_completed")
     return visit
+
+
+def _plugin_vetoes(ticket: Ticket, visit: Visit | None, step: str, user: User) -> None:
+    hooks, settings = tickets.branch_hooks(ticket.branch_id)
+    reasons = [str(r) for group in hooks.portal_check_visit_step(
+        ticket=ticket, visit=visit, step=step, user=user, settings=settings) for r in (group or [])]
+    if reasons:
+        raise TicketError(list(dict.fromkeys(reasons)))
 
 
 def _order_message(visit: Visit, step: str) -> str:

@@ -110,3 +110,33 @@ def test_dashboard_shows_plugin_cards_in_enabled_branches(app, web, world):
     web.logout()
     web.login("b_clerk")
     assert "limit 4" not in web.get("/admin/").text
+
+
+def test_a_plugin_vetoes_visit_steps_only_where_it_runs(app, world):
+    """portal_check_visit_step: the strict example plugin refuses departures in branch A;
+    branch B, without the plugin, lets its engineer leave."""
+    from tests.core.test_visits import _user, make_visit
+    from portal.core import visits
+    from portal.core.models import Visit
+    from portal.core.tickets import TicketError
+
+    _, visit_a = make_visit(app, world, "A")
+    _, visit_b = make_visit(app, world, "B")
+    _enable(app, world["A"], strict=True)
+    with app.test_request_context():
+        with pytest.raises(TicketError) as refused:
+            visits.visit_step(db.session.get(Visit, visit_a), "depart", _user(world, "a_engineer"))
+        assert "no trips today" in refused.value.messages
+        assert db.session.get(Visit, visit_a).state == "scheduled"
+        visits.visit_step(db.session.get(Visit, visit_b), "depart", _user(world, "b_engineer"))
+        assert db.session.get(Visit, visit_b).state == "departed"
+
+
+def test_customer_files_show_plugin_panels_in_enabled_branches(app, web, world):
+    """portal_customer_panels: the example panel is on the file of a customer of branch A only."""
+    _enable(app, world["A"], limit=7)
+    web.login("admin")
+    page_a = web.get(f"/admin/customer/details/?id={world['customers']['A']}").text
+    page_b = web.get(f"/admin/customer/details/?id={world['customers']['B']}").text
+    assert "Example panel" in page_a and "limit" in page_a
+    assert "Example panel" not in page_b

@@ -95,7 +95,20 @@ class CustomerView(ScopedModelView):
         from .archive import customer_page_context  # letters and e-mails on the file (§2.10)
 
         self._template_args.update(customer_page_context(customer))
+        self._template_args["plugin_panels"] = self._plugin_panels(customer)
         return super().details_view()
+
+    @staticmethod
+    def _plugin_panels(customer):
+        if customer is None:
+            return []
+        from flask_login import current_user
+
+        from ..plugin_state import branch_hooks
+
+        hooks, settings = branch_hooks(customer.branch_id)
+        return [panel for group in hooks.portal_customer_panels(customer=customer, user=current_user, settings=settings)
+                for panel in (group or [])]
 
     def _callback_results(self, customer):
         """Callbacks and their survey cards go into the customer file (REQUIREMENTS §2.6)."""

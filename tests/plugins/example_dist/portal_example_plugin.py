@@ -9,7 +9,7 @@ from flask_admin import expose
 from flask_login import current_user
 
 from portal.plugin_api import (
-    Card, Permission, PluginInfo, PortalView, RoleSpec, Setting, TicketKind, Transition, hookimpl, require,
+    Card, Panel, Permission, PluginInfo, PortalView, RoleSpec, Setting, TicketKind, Transition, hookimpl, require,
     require_plugin,
 )
 
@@ -127,3 +127,13 @@ def portal_dashboard_cards(user, branch, settings):
 @hookimpl
 def portal_report_sections(month, branch, settings):
     return [("Example section", [("limit", settings[NAME]["limit"])])]
+
+
+@hookimpl
+def portal_check_visit_step(ticket, visit, step, user, settings):
+    return ["no trips today"] if settings[NAME]["strict"] and step == "depart" else []
+
+
+@hookimpl
+def portal_customer_panels(customer, user, settings):
+    return [Panel("Example panel", [("limit", settings[NAME]["limit"])])]
