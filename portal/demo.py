@@ -31,7 +31,7 @@ from .core.models import (
     User, Visit,
 )
 from .core.models.types import utcnow
-from .core.plugin_state import forget_cache
+from .core.plugin_state import branch_hooks, forget_cache
 from .core.provisioning import create_branch, create_user, sync_roles
 from .core.warranty import warranty_end
 from .extensions import db
@@ -591,6 +591,7 @@ def load_demo() -> str:
         try:
             for branch, plugin, customers, staff in branches:
                 count += len(_tickets(branch, plugin, customers, staff, clock, rng))
+            extras = _plugin_demo([branch for branch, *_rest in branches])
         finally:
             forget_cache()
     # Escalations of the clocks missed in the story, as the cron sweep records them. The
@@ -598,5 +599,15 @@ def load_demo() -> str:
     escalations = sla_sweep.sweep().counts["escalations"]
     breached = db.session.scalar(select(func.count(Ticket.id)).where(Ticket.sla_breached.is_(True)))
     return (f"demo loaded: 5 branches, {users} users, 40 customer files, {count} tickets "
-            f"({breached} with a missed service level, {escalations} escalations); "
-            f"password for all: {DEMO_PASSWORD}")
+            f"({breached} with a missed service level, {escalations} escalations)"
+            + "".join(f"; {extra}" for extra in extras) + f"; password for all: {DEMO_PASSWORD}")
+
+
+def _plugin_demo(branches) -> list[str]:
+    """Each branch's plugins add their own records (vehicles, contracts, trips ...)."""
+    extras = []
+    for branch in branches:
+        hooks, settings = branch_hooks(branch.id)
+        extras += [str(text) for text in hooks.portal_load_demo(branch=branch, settings=settings) if text]
+        db.session.flush()
+    return extras

@@ -102,6 +102,18 @@ def portal_api(blueprint):
     """
 
 
+@hookspec
+def portal_load_demo(branch, settings):
+    """Add demo records of the plugin to a demo branch where it is on.
+
+    Called by ``flask --app portal demo load`` once per demo branch (inside a request
+    context, after the core's demo customers, tickets and visits exist), so the plugin's
+    pages are not empty on ``make run``. The branch's demo users are named
+    ``<branch code in lower case>_<role code>`` (e.g. ``zz_dispatcher``). Add rows to the
+    session and return a short summary string (or nothing); do not commit.
+    """
+
+
 # --- branch: tickets ------------------------------------------------------------------
 
 

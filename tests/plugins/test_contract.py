@@ -140,3 +140,16 @@ def test_customer_files_show_plugin_panels_in_enabled_branches(app, web, world):
     page_b = web.get(f"/admin/customer/details/?id={world['customers']['B']}").text
     assert "Example panel" in page_a and "limit" in page_a
     assert "Example panel" not in page_b
+
+
+def test_the_demo_asks_each_branchs_plugins_for_their_records(app, world):
+    """portal_load_demo: asked for the branches where the plugin is on, its summary joins
+    the demo's."""
+    from portal.core.models import Branch
+    from portal.demo import _plugin_demo
+
+    _enable(app, world["A"])
+    with app.test_request_context():
+        extras = _plugin_demo([db.session.get(Branch, world["A"]), db.session.get(Branch, world["B"])])
+    assert "example demo for A" in extras
+    assert ("portal_load_demo", "B") not in example.CALLS

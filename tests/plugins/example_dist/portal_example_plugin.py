@@ -137,3 +137,9 @@ def portal_check_visit_step(ticket, visit, step, user, settings):
 @hookimpl
 def portal_customer_panels(customer, user, settings):
     return [Panel("Example panel", [("limit", settings[NAME]["limit"])])]
+
+
+@hookimpl
+def portal_load_demo(branch, settings):
+    CALLS.append(("portal_load_demo", branch.code))
+    return f"example demo for {branch.code}"
