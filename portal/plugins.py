@@ -37,12 +37,20 @@ class PortalPlugins:
         for name, module in CORE_MODULES.items():
             self.pm.register(importlib.import_module(module), name=name)
         for name in BUILTIN_PLUGINS:
-            self.pm.register(importlib.import_module(f"plugins.{name}"), name=name)
+            self._register(importlib.import_module(f"plugins.{name}"), name)
         if load_entry_points:
             self.pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
         for plugin in extra:
             self.pm.register(plugin, name=getattr(plugin, "PLUGIN_NAME", None))
         self.pm.check_pending()
+
+    def _register(self, module, name: str) -> None:
+        """A big plugin may be split into parts (``PORTAL_PARTS``: names of its submodules),
+        each with hooks of its own. A part runs wherever its plugin runs: it is registered as
+        ``<plugin>.<part>`` and switched on and off with the plugin."""
+        self.pm.register(module, name=name)
+        for part in getattr(module, "PORTAL_PARTS", ()):
+            self.pm.register(importlib.import_module(f"{module.__name__}.{part}"), name=f"{name}.{part}")
 
     @property
     def hook(self):
@@ -51,7 +59,8 @@ class PortalPlugins:
 
     def names(self) -> list[str]:
         """Plugins HQ can switch per branch (the core is always on)."""
-        return sorted(name for name, _plugin in self.pm.list_name_plugin() if name not in CORE_MODULES)
+        return sorted(name for name, _plugin in self.pm.list_name_plugin()
+                      if name not in CORE_MODULES and "." not in name)
 
     @staticmethod
     def core_names() -> tuple[str, ...]:
@@ -59,7 +68,7 @@ class PortalPlugins:
 
     def _only(self, names: Iterable[str], hook_name: str):
         keep = set(names)
-        others = [p for n, p in self.pm.list_name_plugin() if n not in keep]
+        others = [p for n, p in self.pm.list_name_plugin() if n not in keep and n.split(".")[0] not in keep]
         return self.pm.subset_hook_caller(hook_name, remove_plugins=others)
 
     def info(self, name: str) -> PluginInfo:

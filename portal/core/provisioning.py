@@ -24,6 +24,8 @@ def sync_roles() -> list[str]:
     existing = {role.code: role for role in db.session.scalars(select(Role))}
     with force_locale("zh_CN"):
         for name, plugin in plugins.pm.list_name_plugin():
+            if "." in name:
+                continue  # a plugin's part: its roles come with the plugin's own (hook_for)
             for spec in (r for group in plugins.hook_for([name]).portal_roles() for r in group):
                 role = existing.get(spec.code)
                 if role is None:
