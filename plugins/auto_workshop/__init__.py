@@ -6,6 +6,8 @@ from flask_babel import lazy_gettext as _l
 from portal.plugin_api import Permission, PluginInfo, RoleSpec, Setting, hookimpl
 
 NAME = "auto_workshop"
+#: Each part answers hooks of its own wherever the plugin runs (portal.plugins).
+PORTAL_PARTS = ('workshop', 'approvals')
 
 
 @hookimpl

@@ -1,0 +1,1 @@
+"""Part of the plugin (see the package docstring)."""
