@@ -395,7 +395,8 @@ class Generator:
         self.sequences: Counter = Counter()  # (branch id, year, series) -> last value
         self.ids = {name: count(1) for name in (
             "ticket_event", "ticket_assignment", "ticket_pause", "sla_escalation", "visit", "visit_part", "quote",
-            "charge", "repair_receipt", "customer_contact", "customer_address", "product")}
+            "charge", "repair_receipt", "customer_contact", "customer_address", "product", "callback", "complaint",
+            "complaint_step")}
 
     # -- helpers -------------------------------------------------------------------------------------
     def pick(self, table):
@@ -789,7 +790,7 @@ class Generator:
             add("ticket_event", dict(id=self.next_id("ticket_event"), ticket_id=tid, branch_id=bid,
                                      at=self.dt(when), user_id=user, kind=ev_kind, body=body,
                                      data=data if isinstance(data, str) else jsonify(data)))
-        self.callbacks_and_complaints(tid, bid, kind, state, T)
+        self.callbacks_and_complaints(tid, bid, kind, state, T, cust, product_id, clerk, branch.manager, customer_name)
 
         add("ticket", dict(
             id=tid, branch_id=bid, number=self.number(branch, t0), kind=kind, channel=channel,
@@ -927,12 +928,63 @@ class Generator:
             events.append((returned_at, clerk, "receipt", f"{number} 已取回: {customer_name[:80]}",
                            {"receipt_id": rid, "number": number, "state": "returned"}))
 
-    def callbacks_and_complaints(self, tid, bid, kind, state, T) -> None:
-        """PLACEHOLDER (issue 10 item 1): callbacks after closing and formal complaint
-        records go here once their tables exist (REQUIREMENTS §2.6/§2.7). Suggested
-        proportions: a callback for ~60 % of closed tickets a few days after ``T["close"]``,
-        and a complaint record for every ``kind == "complaint"`` ticket. Keep them in this
-        method so the row counts stay in proportion to the tickets."""
+    def callbacks_and_complaints(self, tid, bid, kind, state, T, cust, product_id, clerk, manager,
+                                 customer_name) -> None:
+        """A satisfaction callback for ~60 % of closed tickets, three days after closing
+        (REQUIREMENTS §2.6), and a complaint file for every complaint ticket past triage,
+        as far along its eight steps as the ticket is (§2.7)."""
+        rng, add = self.rng, self.out.add
+        if state == "closed" and rng.random() < 0.6:
+            due = self.local_day(T["close"] + 3 * DAY)
+            called = T["close"] + 3 * DAY + rng.randrange(9 * HOUR)
+            done = called < self.now and rng.random() < 0.9
+            given_up = not done and called < self.now - 7 * DAY
+            ratings = [rng.choice((3, 4, 4, 5, 5, 5)) for _ in range(4)] if done else [None] * 4
+            add("callback", dict(
+                id=self.next_id("callback"), branch_id=bid, customer_id=cust + 1, ticket_id=tid,
+                product_id=product_id, visit_id=None, kind="satisfaction", label="", due_on=self.v.day(due),
+                state="done" if done else "given_up" if given_up else "due",
+                attempts=1 if done else 3 if given_up else 0,
+                last_attempt_at=self.dt(called) if done or given_up else None,
+                next_try_on=None if done or given_up else self.v.day(due),
+                fixed=(rng.random() < 0.95) if done else None, on_time=(rng.random() < 0.85) if done else None,
+                fee_charged=None, fee_standard_shown=None,
+                rating_attitude=ratings[0], rating_skill=ratings[1], rating_punctuality=ratings[2],
+                rating_service=ratings[3], suggestions="", done_at=self.dt(called) if done else None,
+                done_on=self.v.day(self.local_day(called)) if done else None, done_by_id=clerk if done else None,
+                follow_up_ticket_id=None, cancel_reason="",
+                created_at=self.dt(T["close"]), updated_at=self.dt(called if done or given_up else T["close"]),
+                version=2 if done or given_up else 1))
+        if kind != "complaint" or "triage" not in T:
+            return
+        cid = self.next_id("complaint")
+        closed = T.get("close") or T.get("cancel")
+        last_step = 8 if state == "closed" else 0 if state == "cancelled" else min(7, 2 + len(T) % 5)
+        add("complaint", dict(
+            id=cid, branch_id=bid, ticket_id=tid, last_step=last_step, created_by_id=clerk,
+            complainant=customer_name[:120], contact="", received_at=self.dt(T["triage"]), against_kind="person",
+            against="", demand="赔礼道歉", nature="service_attitude" if last_step >= 2 else None,
+            justified=True if last_step >= 2 else None, explanation="", serious=False, serious_at=None,
+            responsible_department="sales_management" if last_step >= 3 else None, responsible_unit_note="",
+            cause="服务人员沟通不到位" if last_step >= 4 else "", responsible_user_id=None, responsible_name="",
+            solution="上门致歉并回访" if last_step >= 5 else "", amount=None, approval_needed=False,
+            proposed_by_id=manager if last_step >= 5 else None, approved_by_id=None, approved_at=None,
+            notified_how="phone" if last_step >= 6 else None, notified_at=self.dt(T["triage"]) if last_step >= 6 else None,
+            customer_reply="接受" if last_step >= 6 else "", attribution="", penalty_amount=None,
+            penalty_demerit=None, improvement="加强服务礼仪培训" if last_step >= 8 else "",
+            closed_at=self.dt(closed) if state == "closed" else None,
+            outcome="resolved" if state == "closed" else None,
+            created_at=self.dt(T["triage"]), updated_at=self.dt(closed or T["triage"]), deleted_at=None,
+            version=1 + last_step))
+        for step in range(0, last_step + 1):
+            add("complaint_step", dict(
+                id=self.next_id("complaint_step"), complaint_id=cid, branch_id=bid, step=step,
+                action="opened" if step == 0 else "done", user_id=clerk if step < 5 else manager,
+                at=self.dt(T["triage"]), data="{}"))
+
+    def local_day(self, seconds: int) -> date:
+        """The branch's local day (all generated branches are on Asia/Shanghai, UTC+8)."""
+        return (EPOCH + timedelta(seconds=seconds + 8 * HOUR)).date()
 
     def sequences_table(self) -> None:
         for (branch_id, year, series), last in sorted(self.sequences.items()):

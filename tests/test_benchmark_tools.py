@@ -59,6 +59,15 @@ def test_counts_states_and_timeline(generated):
         assert run("SELECT count(*) FROM ticket WHERE state IN ('received', 'triaged', 'assigned', 'in_progress') "
                    "AND sla_next_due_at IS NULL")[0][0] == 0
         assert run("SELECT count(*) FROM ticket WHERE sla_breached")[0][0] > 0
+        # callbacks for most closed tickets, a complaint file for complaint tickets past triage
+        closed = run("SELECT count(*) FROM ticket WHERE state = 'closed'")[0][0]
+        callbacks = run("SELECT count(*) FROM callback WHERE kind = 'satisfaction'")[0][0]
+        assert 0.4 * closed < callbacks < 0.8 * closed
+        assert run("SELECT count(*) FROM callback c JOIN ticket t ON t.id = c.ticket_id "
+                   "WHERE t.state != 'closed' OR c.customer_id != t.customer_id")[0][0] == 0
+        assert run("SELECT count(*) FROM complaint c JOIN ticket t ON t.id = c.ticket_id "
+                   "WHERE t.kind != 'complaint'")[0][0] == 0
+        assert run("SELECT count(*) FROM complaint WHERE closed_at IS NOT NULL AND last_step != 8")[0][0] == 0
 
 
 def test_due_times_are_the_portals_own(generated):
