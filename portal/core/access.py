@@ -6,7 +6,7 @@ else decides who may see or do what.
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, g, has_request_context
 from flask_login import current_user
 from sqlalchemy import and_, false, or_, select
 
@@ -64,7 +64,24 @@ def plugin_active(plugin: str | None, user=None) -> bool:
 
 def can(code: str, user=None, *, plugin: str | None = None, branch_id: int | None = None) -> bool:
     """May ``user`` do ``code`` (in ``branch_id``, for a ``plugin``)?"""
-    user = _user(user)
+    if user is None and has_request_context():
+        # A page asks the same questions for every menu entry and row: answer each once
+        # per request for the signed-in person.
+        memo = g.setdefault("_portal_can", {})
+        key = (code, plugin, branch_id)
+        if key not in memo:
+            memo[key] = _can(code, current_user, plugin, branch_id)
+        return memo[key]
+    return _can(code, _user(user), plugin, branch_id)
+
+
+def forget_answers() -> None:
+    """After a change of the signed-in person's roles within a request."""
+    if has_request_context():
+        g.pop("_portal_can", None)
+
+
+def _can(code: str, user, plugin: str | None, branch_id: int | None) -> bool:
     if not has_permission(code, user) or not plugin_active(plugin, user):
         return False
     if branch_id is not None and not sees_all_branches(user) and branch_id != user.branch_id:

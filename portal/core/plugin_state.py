@@ -26,19 +26,29 @@ def enabled_plugins(branch_id: int | None) -> frozenset[str]:
 
 
 def enabled_anywhere() -> frozenset[str]:
-    rows = db.session.scalars(select(BranchPlugin.plugin).where(BranchPlugin.enabled.is_(True)).distinct())
-    return frozenset(rows) & set(current_plugins().names())
+    """Plugins switched on in at least one branch (cached for the request: HQ's menu asks
+    once per plugin view)."""
+    cache = g.setdefault("_portal_enabled", {}) if has_request_context() else {}
+    if "anywhere" not in cache:
+        rows = db.session.scalars(select(BranchPlugin.plugin).where(BranchPlugin.enabled.is_(True)).distinct())
+        cache["anywhere"] = frozenset(rows) & set(current_plugins().names())
+    return cache["anywhere"]
 
 
 def settings_for(branch_id: int) -> dict[str, dict]:
-    """Every enabled plugin's effective settings for the branch, keyed by plugin name."""
-    plugins = current_plugins()
-    rows = db.session.scalars(select(BranchPlugin).where(BranchPlugin.branch_id == branch_id))
-    stored = {row.plugin: row.settings for row in rows}
-    return {
-        name: plugins.effective_settings(name, stored.get(name))
-        for name in set(enabled_plugins(branch_id)) | set(plugins.core_names())
-    }
+    """Every enabled plugin's effective settings for the branch, keyed by plugin name
+    (read once per request: every hook call of a page needs them)."""
+    cache = g.setdefault("_portal_enabled", {}) if has_request_context() else {}
+    key = ("settings", branch_id)
+    if key not in cache:
+        plugins = current_plugins()
+        rows = db.session.scalars(select(BranchPlugin).where(BranchPlugin.branch_id == branch_id))
+        stored = {row.plugin: row.settings for row in rows}
+        cache[key] = {
+            name: plugins.effective_settings(name, stored.get(name))
+            for name in set(enabled_plugins(branch_id)) | set(plugins.core_names())
+        }
+    return cache[key]
 
 
 def branch_hooks(branch_id: int):
@@ -51,3 +61,4 @@ def branch_hooks(branch_id: int):
 def forget_cache() -> None:
     if has_request_context():
         g.pop("_portal_enabled", None)
+        g.pop("_portal_can", None)  # access.can's answers depend on which plugins run

@@ -31,7 +31,12 @@ class Ticket(BranchOwnedMixin, TimestampMixin, SoftDeleteMixin, VersionedMixin, 
     __tablename__ = "ticket"
     __audited__ = True
     __table_args__ = (
-        Index("ix_ticket_branch_state_created", "branch_id", "state", "created_at"),
+        # A branch's list by state and date, and (covering, with deleted_at and the breach
+        # columns) HQ's open and breached counts per branch without reading the table.
+        Index("ix_ticket_branch_state_created", "branch_id", "state", "deleted_at", "created_at", "sla_breached",
+              "sla_next_due_at"),
+        # "Escalated to you": an OR of holder, branch and HQ levels over open tickets.
+        Index("ix_ticket_open_escalation", "state", "deleted_at", "escalation_level", "assignee_id", "branch_id"),
         Index("ix_ticket_branch_created", "branch_id", "created_at"),
         Index("ix_ticket_state_due", "state", "sla_next_due_at"),
         Index("ix_ticket_state_created", "state", "created_at"),  # HQ's "state + date range" filter

@@ -86,9 +86,9 @@ class GuardedMixin:
     plugin_name: str | None = None
 
     def is_accessible(self) -> bool:
-        if not access.is_signed_in():
-            return False
-        return self.permission is None or access.can(self.permission, plugin=self.plugin_name)
+        if self.permission is None:
+            return access.is_signed_in()
+        return access.can(self.permission, plugin=self.plugin_name)  # false for visitors too
 
     def inaccessible_callback(self, name, **kwargs):
         if not access.is_signed_in():
