@@ -242,7 +242,8 @@ def open_ticket(data: NewTicket, user: User, branch_id: int | None = None) -> Ti
         db.session.add(ticket)
         sla.set_targets(ticket, branch, settings, hooks.portal_sla_targets(ticket=ticket, settings=settings))
         refresh_sla(ticket)
-        log(ticket, "created", title, user, ticket_kind=data.kind, channel=data.channel)
+        created = log(ticket, "created", title, user, ticket_kind=data.kind, channel=data.channel)
+        created.at = ticket.created_at  # the timeline starts when the ticket does
     emit(ticket, "created")
     return ticket
 

@@ -94,8 +94,9 @@ def test_tickets_arrived_over_the_past_month_with_a_history_in_order(app, loaded
                 assert ticket.sla_breached, ticket.number
             elif not running or ticket.sla_next_due_at > now:
                 assert not ticket.sla_breached, ticket.number
-        # a triaged ticket was answered after it arrived, not when the demo was loaded
-        answered = [t for t in tickets if t.first_answered_at is not None]
+        # a triaged ticket of the story was answered after it arrived, not when the demo was
+        # loaded (the plugins' demo records, e.g. a defect found at handover, are of today)
+        answered = [t for t in tickets if t.first_answered_at is not None and t.created_at < before]
         assert answered and all(t.created_at <= t.first_answered_at < now - timedelta(minutes=1) for t in answered)
 
 
