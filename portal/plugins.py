@@ -41,10 +41,10 @@ class PortalPlugins:
         if load_entry_points:
             self.pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
         for plugin in extra:
-            self.pm.register(plugin, name=getattr(plugin, "PLUGIN_NAME", None))
+            self._register(plugin, getattr(plugin, "PLUGIN_NAME", None))
         self.pm.check_pending()
 
-    def _register(self, module, name: str) -> None:
+    def _register(self, module, name: str | None) -> None:
         """A big plugin may be split into parts (``PORTAL_PARTS``: names of its submodules),
         each with hooks of its own. A part runs wherever its plugin runs: it is registered as
         ``<plugin>.<part>`` and switched on and off with the plugin."""
