@@ -74,13 +74,15 @@ def open_ticket(customer_id, title, kind, user, product_id=None, description="",
                            description=description, product_id=product_id), user)
 
 
-def ticket_step(ticket, step, user, reason="", nature=None, solution=""):
-    """Take one workflow step of a ticket (``"triage"``, ``"cancel"``, a plugin's own step
-    ...) on behalf of ``user``, with every check the ticket page makes (permissions, guards,
-    plugin vetoes). Refusals raise ``TicketError``; nothing is committed."""
+def ticket_step(ticket, step, user, reason="", nature=None, solution="", assignee_id=None):
+    """Take one workflow step of a ticket (``"triage"``, ``"assign"`` with ``assignee_id``,
+    ``"cancel"``, a plugin's own step ...) on behalf of ``user``, with every check the
+    ticket page makes (permissions, guards, plugin vetoes). Refusals raise ``TicketError``;
+    nothing is committed."""
     from .core.tickets import StepRequest, transition
 
-    return transition(ticket, StepRequest(name=step, reason=reason, nature=nature, solution=solution), user)
+    return transition(ticket, StepRequest(name=step, reason=reason, nature=nature, solution=solution,
+                                          assignee_id=assignee_id), user)
 
 
 def log_on_ticket(ticket, body, user=None, **data):
