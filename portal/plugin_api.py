@@ -23,6 +23,35 @@ from .extensions import db
 
 hookimpl = pluggy.HookimplMarker("portal")
 
+def branch_zone(branch):
+    """The branch's time zone (Asia/Shanghai when there is no branch)."""
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(branch.timezone if branch is not None else "Asia/Shanghai")
+
+
+def local_today(branch):
+    """The branch's calendar day now: the regulations count days where the branch is."""
+    from datetime import datetime
+
+    return datetime.now(branch_zone(branch)).date()
+
+
+def as_id(raw):
+    """A record id from a form or URL, or ``None`` for anything else (so a bad id is a
+    404 or a message, never a database error)."""
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value < 2**31 else None
+
+
+def plugin_settings(plugin_name: str, branch_id):
+    """The plugin's settings in the branch, or ``None`` where HQ has not switched it on."""
+    return settings_for(branch_id).get(plugin_name)
+
+
 def require_plugin(plugin_name: str) -> None:
     """Abort with 404 unless the plugin runs for the signed-in user (use in blueprints)."""
     from flask import abort
@@ -152,5 +181,5 @@ __all__ = [
     "propose_penalty",
     "Branch", "Customer", "Product", "settings_for", "TicketError", "open_ticket", "ticket_step",
     "log_on_ticket", "settle_warranty", "Panel", "Ticket", "User", "Visit", "schedule_visit", "visit_step",
-    "engineer_choices", "clean_signature",
+    "engineer_choices", "clean_signature", "branch_zone", "local_today", "as_id", "plugin_settings",
 ]

@@ -8,16 +8,15 @@ for the person and change nothing.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from portal.plugin_api import (
-    Customer, Product, TicketError, can, db, log_on_ticket, open_ticket, scope, sees_all_branches,
-    settings_for, settle_warranty, ticket_step, utcnow,
+    Customer, Product, TicketError, as_id, can, db, local_today, log_on_ticket, open_ticket, plugin_settings,
+    scope, sees_all_branches, settle_warranty, ticket_step, utcnow,
 )
 
 from . import NAME, messages, rules
@@ -31,16 +30,12 @@ MAX_REASON = 2000
 SEARCH_LIMIT = 30
 
 
-# --- the branch: its day and its numbers ------------------------------------------------------
-
-def local_today(branch) -> date:
-    """The branch's calendar day now: the regulation counts days where the store is."""
-    return datetime.now(ZoneInfo(branch.timezone if branch is not None else "Asia/Shanghai")).date()
-
-
 def settings_of(branch_id) -> dict | None:
     """The plugin's settings in the branch, or None where HQ has not switched it on."""
-    return settings_for(branch_id).get(NAME)
+    return plugin_settings(NAME, branch_id)
+
+
+# --- the branch: its day and its numbers ------------------------------------------------------
 
 
 def require_settings(branch_id) -> dict:
@@ -96,14 +91,6 @@ def product_in_scope(product_id):
     if product_id is None:
         return None
     return _live_products().filter(Product.id == product_id).one_or_none()
-
-
-def as_id(raw):
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value <= 2**31 - 1 else None
 
 
 # --- the decision ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
-from portal.plugin_api import TicketError, User, can, db, scope, settings_for
+from portal.plugin_api import TicketError, User, can, db, scope, as_id, local_today, plugin_settings
 
 from .. import NAME
 from ..messages import describe
@@ -20,17 +20,9 @@ MAX_TEXT = 2000
 MAX_ID = 2**31 - 1
 
 
-def as_id(raw):
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value <= MAX_ID else None
-
-
 def settings_of(branch_id) -> dict | None:
     """The plugin's settings in the branch, or None where HQ has not switched it on."""
-    return settings_for(branch_id).get(NAME)
+    return plugin_settings(NAME, branch_id)
 
 
 def require_settings(branch_id) -> dict:
@@ -42,11 +34,6 @@ def require_settings(branch_id) -> dict:
 
 def tz_of(branch) -> ZoneInfo:
     return ZoneInfo(getattr(branch, "timezone", None) or "Asia/Shanghai")
-
-
-def local_today(branch) -> date:
-    """The branch's calendar day: the weekly discount count follows the workshop's week."""
-    return datetime.now(tz_of(branch)).date()
 
 
 def local_midnight_utc(branch, day: date) -> datetime:

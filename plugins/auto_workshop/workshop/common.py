@@ -3,13 +3,12 @@ requests, and refusals turned into messages. Nothing here commits."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
-from portal.plugin_api import TicketError, can, settings_for
+from portal.plugin_api import TicketError, can, as_id, local_today, plugin_settings
 
 from .. import NAME, messages
 
@@ -18,14 +17,9 @@ WORKSHOP_PERMISSIONS = ("workshop.advise", "workshop.manage", "workshop.parts", 
                         "workshop.direct")
 
 
-def local_today(branch) -> date:
-    """The branch's calendar day: the rules count days where the workshop is."""
-    return datetime.now(ZoneInfo(branch.timezone if branch is not None else "Asia/Shanghai")).date()
-
-
 def settings_of(branch_id) -> dict | None:
     """The plugin's settings in the branch, or None where HQ has not switched it on."""
-    return settings_for(branch_id).get(NAME)
+    return plugin_settings(NAME, branch_id)
 
 
 def require_settings(branch_id) -> dict:
@@ -45,14 +39,6 @@ def may(codes, user, branch_id) -> None:
 
 def may_any(codes, user=None, branch_id=None) -> bool:
     return any(can(code, user, plugin=NAME, branch_id=branch_id) for code in codes)
-
-
-def as_id(raw):
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value <= MAX_ID else None
 
 
 def refuse(refusals) -> None:

@@ -14,8 +14,9 @@ from flask_login import current_user
 from sqlalchemy import exists, func, or_, select
 
 from portal.plugin_api import (
-    Branch, Customer, Ticket, TicketError, User, Visit, can, db, engineer_choices, log_on_ticket,
-    schedule_visit, scope, sees_all_branches, settings_for, utcnow,
+    Branch, Customer, Ticket, TicketError, User, Visit, as_id, branch_zone as zone_of, can, db,
+    engineer_choices, local_today, log_on_ticket, plugin_settings, schedule_visit, scope, sees_all_branches,
+    utcnow,
 )
 
 from .. import NAME
@@ -32,33 +33,18 @@ COUNT_CAP = 1000
 MAX_TEXT = 2000
 
 
-# --- the branch, ids and scope -------------------------------------------------------------------
-
 def settings_of(branch_id) -> dict | None:
     """The plugin's settings in the branch, or None where HQ has not switched it on."""
-    return settings_for(branch_id).get(NAME)
+    return plugin_settings(NAME, branch_id)
 
 
-def zone_of(branch) -> ZoneInfo:
-    return ZoneInfo(branch.timezone if branch is not None else "Asia/Shanghai")
-
-
-def local_today(branch) -> date:
-    return datetime.now(zone_of(branch)).date()
+# --- the branch, ids and scope -------------------------------------------------------------------
 
 
 def day_bounds(day: date, branch) -> tuple[datetime, datetime]:
     """The branch-local day [start, end) as aware instants."""
     start = datetime.combine(day, time.min, tzinfo=zone_of(branch))
     return start, start + timedelta(days=1)
-
-
-def as_id(raw) -> int | None:
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value < 2**31 else None
 
 
 def field_branches() -> list:

@@ -3,26 +3,20 @@ reading what people type (ids, dates, money, text) into refusals they can read."
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
-from portal.plugin_api import Customer, TicketError, can, db, scope, settings_for
+from portal.plugin_api import Customer, TicketError, can, db, scope, as_id, local_today, plugin_settings
 
 NAME = "equipment_field"
 MAX_ID = 2**31 - 1
 
 
-def local_today(branch) -> date:
-    """The branch's calendar day: deadlines and needed-by days are counted where it works."""
-    return datetime.now(ZoneInfo(branch.timezone if branch is not None else "Asia/Shanghai")).date()
-
-
 def settings_of(branch_id) -> dict | None:
     """The plugin's settings in the branch, or None where HQ has not switched it on."""
-    return settings_for(branch_id).get(NAME)
+    return plugin_settings(NAME, branch_id)
 
 
 def require_settings(branch_id) -> dict:
@@ -35,14 +29,6 @@ def require_settings(branch_id) -> dict:
 def may(code: str, user, branch_id) -> None:
     if not can(code, user, plugin=NAME, branch_id=branch_id):
         raise TicketError(_("Your role does not allow this step."))
-
-
-def as_id(raw):
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value <= MAX_ID else None
 
 
 def parse_date(raw, field: str, required_message: str | None = None) -> date | None:

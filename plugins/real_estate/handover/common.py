@@ -4,30 +4,20 @@ branch's id is simply not found)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask_babel import gettext as _
 
-from portal.plugin_api import TicketError, can, db, scope, settings_for
+from portal.plugin_api import TicketError, can, db, scope, as_id, local_today, branch_zone as zone_of, plugin_settings
 
 from .. import NAME, messages
 
 MAX_ID = 2**31 - 1
 
 
-def local_today(branch) -> date:
-    """The branch's calendar day: deadlines are counted where the sales office is."""
-    return datetime.now(ZoneInfo(branch.timezone if branch is not None else "Asia/Shanghai")).date()
-
-
-def zone_of(branch) -> ZoneInfo:
-    return ZoneInfo(branch.timezone if branch is not None else "Asia/Shanghai")
-
-
 def settings_of(branch_id) -> dict | None:
     """The plugin's settings in the branch, or None where HQ has not switched it on."""
-    return settings_for(branch_id).get(NAME)
+    return plugin_settings(NAME, branch_id)
 
 
 def require_settings(branch_id) -> dict:
@@ -40,14 +30,6 @@ def require_settings(branch_id) -> dict:
 def may(code: str, user, branch_id) -> None:
     if not can(code, user, plugin=NAME, branch_id=branch_id):
         raise TicketError(_("Your role does not allow this step."))
-
-
-def as_id(raw):
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value <= MAX_ID else None
 
 
 def parse_date(raw, field: str, required: bool = True) -> date | None:

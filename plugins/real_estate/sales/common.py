@@ -3,13 +3,12 @@ dates and amounts typed by people, and the refusal that changes nothing."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
-from portal.plugin_api import TicketError, can, settings_for
+from portal.plugin_api import TicketError, can, as_id, local_today, plugin_settings
 
 from .. import NAME, messages
 
@@ -22,14 +21,9 @@ PROPERTY_EDIT = "estate.property"
 UNIT_VIEW = "estate.unit.view"
 
 
-def local_today(branch) -> date:
-    """The branch's calendar day: due dates and reminders count where the office is."""
-    return datetime.now(ZoneInfo(branch.timezone if branch is not None else "Asia/Shanghai")).date()
-
-
 def settings_of(branch_id) -> dict | None:
     """The plugin's settings in the branch, or None where HQ has not switched it on."""
-    return settings_for(branch_id).get(NAME)
+    return plugin_settings(NAME, branch_id)
 
 
 def require_settings(branch_id) -> dict:
@@ -37,14 +31,6 @@ def require_settings(branch_id) -> dict:
     if found is None:
         raise TicketError(_("The property sales office is not switched on in this branch."))
     return found
-
-
-def as_id(raw):
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value <= MAX_ID else None
 
 
 def refuse(problems) -> None:
