@@ -39,7 +39,8 @@ class Ticket(BranchOwnedMixin, TimestampMixin, SoftDeleteMixin, VersionedMixin, 
         Index("ix_ticket_open_escalation", "state", "deleted_at", "escalation_level", "assignee_id", "branch_id"),
         Index("ix_ticket_branch_created", "branch_id", "created_at"),
         Index("ix_ticket_state_due", "state", "sla_next_due_at"),
-        Index("ix_ticket_state_created", "state", "created_at"),  # HQ's "state + date range" filter
+        # HQ's "state + date range" filter; with deleted_at the page's ids come from the index alone
+        Index("ix_ticket_state_created", "state", "deleted_at", "created_at"),
         Index("ix_ticket_assignee_state", "assignee_id", "state"),
         Index("ix_ticket_customer", "customer_id"),
         Index("ix_ticket_product", "product_id"),
