@@ -5,6 +5,7 @@ hooks themselves are documented in ``portal.hookspecs``.
 """
 
 import pluggy
+from flask_babel import gettext as _gettext
 
 from .contract import Card, Panel, Permission, PluginInfo, RoleSpec, Setting, TicketKind, Transition
 from .core.access import can, require, scope, sees_all_branches
@@ -45,6 +46,23 @@ def as_id(raw):
     except (TypeError, ValueError):
         return None
     return value if 0 < value < 2**31 else None
+
+
+def check_version(record, seen) -> None:
+    """Refuse a change made from a stale page: ``seen`` is the ``version`` the page showed
+    (empty: not asked). Raises ``TicketError`` so nothing is saved and the user is told."""
+    if seen not in (None, "") and str(seen) != str(record.version):
+        raise TicketError(_gettext("Someone else changed this record while you were looking at it. "
+                                   "Reload the page to see their changes, then try again."), conflict=True)
+
+
+def or_404(record):
+    """The record, or a 404 when it does not exist or is not the user's to see."""
+    from flask import abort
+
+    if record is None:
+        abort(404)
+    return record
 
 
 def plugin_settings(plugin_name: str, branch_id):
@@ -181,5 +199,5 @@ __all__ = [
     "propose_penalty",
     "Branch", "Customer", "Product", "settings_for", "TicketError", "open_ticket", "ticket_step",
     "log_on_ticket", "settle_warranty", "Panel", "Ticket", "User", "Visit", "schedule_visit", "visit_step",
-    "engineer_choices", "clean_signature", "branch_zone", "local_today", "as_id", "plugin_settings",
+    "engineer_choices", "clean_signature", "branch_zone", "local_today", "as_id", "plugin_settings", "check_version", "or_404",
 ]

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
-from portal.plugin_api import TicketError, User, can, db, scope, as_id, local_today, plugin_settings
+from portal.plugin_api import TicketError, User, can, db, scope, as_id, local_today, plugin_settings, check_version
 
 from .. import NAME
 from ..messages import describe
@@ -142,7 +142,3 @@ def branch_colleagues(branch_id) -> list:
     return rows
 
 
-def check_version(record, seen) -> None:
-    if seen not in (None, "") and str(seen) != str(record.version):
-        raise TicketError(_("Someone else changed this record while you were looking at it. "
-                            "Reload the page to see their changes, then try again."))

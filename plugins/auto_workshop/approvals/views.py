@@ -15,7 +15,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from portal.plugin_api import (
-    Branch, Customer, PortalView, TicketError, can, commit_change, db, scope, sees_all_branches, utcnow,
+    Branch, Customer, PortalView, TicketError, can, commit_change, db, scope, sees_all_branches, utcnow, or_404 as _or_404,
 )
 
 from .. import NAME
@@ -38,12 +38,6 @@ STALE = _l("Someone else changed this record at the same moment. Reload and try 
 def _act(action, done_message, back_url):
     commit_change(action, done_message, str(STALE))
     return redirect(back_url)
-
-
-def _or_404(record):
-    if record is None:
-        abort(404)
-    return record
 
 
 def _any(*codes) -> bool:

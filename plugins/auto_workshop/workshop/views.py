@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.plugin_api import Branch, PortalView, TicketError, can, commit_change, db, scope, sees_all_branches
+from portal.plugin_api import Branch, PortalView, TicketError, can, commit_change, db, scope, sees_all_branches, check_version as _check_version, or_404 as _or_404
 
 from .. import NAME, messages
 from . import board as board_data
@@ -32,21 +32,9 @@ T = "auto_workshop/workshop/"
 STALE = _l("Someone else changed this record at the same moment. Reload and try again.")
 
 
-def _or_404(record):
-    if record is None:
-        abort(404)
-    return record
-
-
 def _act(action, done_message, back_url):
     commit_change(action, done_message, str(STALE))
     return redirect(back_url)
-
-
-def _check_version(record, seen) -> None:
-    if seen not in (None, "") and str(seen) != str(record.version):
-        raise TicketError(_("Someone else changed this record while you were looking at it. "
-                            "Reload the page to see their changes, then try again."))
 
 
 def workshop_branches() -> list:

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from portal.plugin_api import Customer, Ticket, TicketError, User, Visit, db, log_on_ticket, scope, utcnow
+from portal.plugin_api import Customer, Ticket, TicketError, User, Visit, db, log_on_ticket, scope, utcnow, check_version
 
 from .. import messages as shared_messages
 from ..rules import EXPENSE_CATEGORIES, ExpenseLine, check_expense_claim, needs_travel_approval
@@ -24,12 +24,6 @@ MAX_RECEIPT = 5 * 1024 * 1024
 MAX_RECEIPTS_PER_LINE = 10
 MAX_LINES = 100
 RECEIPT_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
-
-
-def check_version(record, seen) -> None:
-    if seen not in (None, "") and str(seen) != str(record.version):
-        raise TicketError(_("Someone else changed this record while you were looking at it. "
-                            "Reload the page to see their changes, then try again."))
 
 
 def money(raw, field: str = "amount", allow_zero: bool = False) -> Decimal:

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from io import BytesIO
 
-from portal.plugin_api import Card, PortalView, TicketError, can, commit_change, db, sees_all_branches, visit_step
+from portal.plugin_api import Card, PortalView, TicketError, can, commit_change, db, sees_all_branches, visit_step, or_404 as _or_404
 
 from .. import NAME
 from .. import messages as shared_messages
@@ -42,12 +42,6 @@ CLAIM_STATE_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted for check
 VISIT_STATE_LABELS = {"scheduled": _l("Scheduled"), "departed": _l("On the way"), "arrived": _l("On site"),
                       "finished": _l("Finished"), "cancelled": _l("Cancelled")}
 STEP_LABELS = {"depart": _l("Depart"), "arrive": _l("Arrived on site"), "finish": _l("Finish the visit")}
-
-
-def _or_404(record):
-    if record is None:
-        abort(404)
-    return record
 
 
 def _act(action, done_message, back_url):

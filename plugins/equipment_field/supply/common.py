@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
-from portal.plugin_api import Customer, TicketError, can, db, scope, as_id, local_today, plugin_settings
+from portal.plugin_api import Customer, TicketError, can, db, scope, as_id, local_today, plugin_settings, check_version
 
 NAME = "equipment_field"
 MAX_ID = 2**31 - 1
@@ -100,12 +100,6 @@ def find_customers(words: str, branch_id=None, limit: int = 20) -> list:
     if branch_id is not None:
         query = query.filter(Customer.branch_id == branch_id)
     return query.order_by(Customer.name).limit(limit).all()
-
-
-def check_version(record, seen) -> None:
-    if seen not in (None, "") and str(seen) != str(record.version):
-        raise TicketError(_("Someone else changed this record while you were looking at it. "
-                            "Reload the page to see their changes, then try again."))
 
 
 def address_of(customer) -> str:

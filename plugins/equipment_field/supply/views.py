@@ -16,7 +16,7 @@ from sqlalchemy import or_
 
 from portal.plugin_api import (
     Branch, Card, Customer, PortalView, ScopedModelView, TicketError, can, commit_change, db, engineer_choices, scope,
-    sees_all_branches,
+    sees_all_branches, or_404 as _or_404,
 )
 
 from .. import messages as field_messages
@@ -31,12 +31,6 @@ T = "equipment_field/supply/"
 DOCUMENT_LOCALE = "zh_CN"  # printed papers go to Chinese customers and suppliers
 PAGE = 50
 STALE = _l("Someone else changed this record at the same moment. Reload and try again.")
-
-
-def _or_404(record):
-    if record is None:
-        abort(404)
-    return record
 
 
 def _act(action, done_message, back_url):

@@ -8,7 +8,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
-from portal.plugin_api import TicketError, can, db, scope, as_id, local_today, branch_zone as zone_of, plugin_settings
+from portal.plugin_api import TicketError, can, db, scope, as_id, local_today, branch_zone as zone_of, plugin_settings, check_version
 
 from .. import NAME, messages
 
@@ -59,12 +59,6 @@ def refuse(problems) -> None:
     """Raise the rules' problems as one refusal in the user's language."""
     if problems:
         raise TicketError([messages.explain(p) for p in problems], {p.code: "x" for p in problems})
-
-
-def check_version(record, seen) -> None:
-    if seen not in (None, "") and str(seen) != str(record.version):
-        raise TicketError(_("Someone else changed this record while you were looking at it. "
-                            "Reload the page to see their changes, then try again."), conflict=True)
 
 
 def in_scope(model, record_id, live: bool = True):

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.plugin_api import (
-    Branch, Customer, PortalView, TicketError, can, commit_change, db, scope, sees_all_branches,
+    Branch, Customer, PortalView, TicketError, can, commit_change, db, scope, sees_all_branches, or_404 as _or_404,
 )
 
 from .. import NAME, messages
@@ -36,12 +36,6 @@ DOCUMENT_LOCALE = "zh_CN"  # printed papers go to Chinese owners, whatever the o
 PAGE = 50
 STALE = _l("Someone else changed this record at the same moment. Reload and try again.")
 T = "real_estate/handover/"
-
-
-def _or_404(record):
-    if record is None:
-        abort(404)
-    return record
 
 
 def _act(action, done_message, back_url):

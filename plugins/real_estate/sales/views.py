@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from wtforms.validators import ValidationError
 
 from portal.plugin_api import (
-    Card, Panel, PortalView, ScopedModelView, TicketError, can, commit_change, db,
+    Card, Panel, PortalView, ScopedModelView, TicketError, can, commit_change, db, check_version as _check_version, or_404 as _or_404,
 )
 
 from .. import NAME, messages, rules
@@ -37,18 +37,6 @@ STALE = _l("Someone else changed this record at the same moment. Reload and try 
 def _act(action, done_message, back_url):
     commit_change(action, done_message, str(STALE))
     return redirect(back_url)
-
-
-def _check_version(record, seen) -> None:
-    if seen not in (None, "") and str(seen) != str(record.version):
-        raise TicketError(_("Someone else changed this record while you were looking at it. "
-                            "Reload the page to see their changes, then try again."))
-
-
-def _or_404(record):
-    if record is None:
-        abort(404)
-    return record
 
 
 def _label(table):
