@@ -40,10 +40,6 @@ def _act(action, done_message, back_url):
     return redirect(back_url)
 
 
-def _any(*codes) -> bool:
-    return any(can(code, plugin=NAME) for code in codes)
-
-
 def workshop_branches() -> list:
     """Branches (in the user's scope) where HQ switched the plugin on."""
     rows = scope(db.session.query(Branch), Branch).filter(Branch.is_hq.is_(False)).order_by(Branch.code).all()
@@ -94,9 +90,7 @@ class WorkOrderApprovalView(PortalView):
 
     plugin_name = NAME
 
-    def is_accessible(self):
-        return super().is_accessible() and _any("workshop.advise", "workshop.manage", "workshop.order",
-                                                "workshop.direct")
+    permission = ("workshop.advise", "workshop.manage", "workshop.order", "workshop.direct")
 
     @expose("/")
     def index(self):
@@ -228,8 +222,7 @@ class DiscountView(PortalView):
 
     plugin_name = NAME
 
-    def is_accessible(self):
-        return super().is_accessible() and _any("workshop.advise", "workshop.direct")
+    permission = ("workshop.advise", "workshop.direct")
 
     @expose("/")
     def index(self):
@@ -289,9 +282,7 @@ class ClaimView(PortalView):
 
     plugin_name = NAME
 
-    def is_accessible(self):
-        return super().is_accessible() and _any("workshop.advise", "workshop.manage", "workshop.order",
-                                                "workshop.direct")
+    permission = ("workshop.advise", "workshop.manage", "workshop.order", "workshop.direct")
 
     @expose("/")
     def index(self):

@@ -53,10 +53,7 @@ def _page_branch():
 
 class _AnyWorkshopRole(PortalView):
     plugin_name = NAME
-    codes = WORKSHOP_PERMISSIONS
-
-    def is_accessible(self):
-        return super().is_accessible() and may_any(self.codes)
+    permission = WORKSHOP_PERMISSIONS
 
 
 # --- vehicle files ---------------------------------------------------------------------------------
@@ -324,8 +321,7 @@ class StockView(PortalView):
 
     plugin_name = NAME
 
-    def is_accessible(self):
-        return super().is_accessible() and may_any(("workshop.parts", "workshop.manage"))
+    permission = ("workshop.parts", "workshop.manage")
 
     @expose("/")
     def index(self):

@@ -156,11 +156,7 @@ class TripView(PortalView):
 
     plugin_name = NAME
 
-    def is_accessible(self):
-        if not super().is_accessible():
-            return False
-        return any(can(code, plugin=NAME) for code in
-                   ("field.dispatch", "field.approve_travel", "field.visit", "ticket.work"))
+    permission = ("field.dispatch", "field.approve_travel", "field.visit", "ticket.work")
 
     @expose("/")
     def index(self):
@@ -297,10 +293,7 @@ class PhoneView(PortalView):
 
     plugin_name = NAME
 
-    def is_accessible(self):
-        if not super().is_accessible():
-            return False
-        return any(can(code, plugin=NAME) for code in ("field.visit", "ticket.work"))
+    permission = ("field.visit", "ticket.work")
 
     @expose("/")
     def index(self):

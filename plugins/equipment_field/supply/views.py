@@ -172,10 +172,7 @@ class SlipView(PortalView):
 
     plugin_name = NAME
 
-    def is_accessible(self):
-        if not super().is_accessible():
-            return False
-        return any(can(code, plugin=NAME) for code in ("field.parts", "field.approve_shipment"))
+    permission = ("field.parts", "field.approve_shipment")
 
     @expose("/")
     def index(self):
@@ -310,10 +307,7 @@ class InstallView(PortalView):
 
     plugin_name = NAME
 
-    def is_accessible(self):
-        if not super().is_accessible():
-            return False
-        return any(can(code, plugin=NAME) for code in INSTALL_CODES)
+    permission = INSTALL_CODES
 
     @expose("/")
     def index(self):

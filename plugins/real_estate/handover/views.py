@@ -197,10 +197,7 @@ class HandoverView(PortalView):
 
     plugin_name = NAME
 
-    def is_accessible(self):
-        if not super().is_accessible():
-            return False
-        return any(can(code, plugin=NAME) for code in ("estate.aftersales", "estate.liaison"))
+    permission = ("estate.aftersales", "estate.liaison")
 
     @expose("/")
     def index(self):
@@ -472,10 +469,7 @@ class ContactView(PortalView):
 
     plugin_name = NAME
 
-    def is_accessible(self):
-        if not super().is_accessible():
-            return False
-        return any(can(code, plugin=NAME) for code in ("estate.aftersales", "estate.leadership"))
+    permission = ("estate.aftersales", "estate.leadership")
 
     @expose("/")
     def index(self):

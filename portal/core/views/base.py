@@ -80,15 +80,17 @@ def commit_change(action, done_message: str, stale_message: str) -> bool:
 class GuardedMixin:
     """Who may open the view at all: one permission, and the plugin switched on."""
 
-    #: permission needed to see the view (``<area>.view`` for model views)
-    permission: str | None = None
+    #: permission needed to see the view (``<area>.view`` for model views); a tuple means
+    #: any one of them (a page shared by several roles)
+    permission: str | tuple[str, ...] | None = None
     #: set by plugin views: the view exists only where the plugin is enabled
     plugin_name: str | None = None
 
     def is_accessible(self) -> bool:
         if self.permission is None:
             return access.is_signed_in()
-        return access.can(self.permission, plugin=self.plugin_name)  # false for visitors too
+        codes = (self.permission,) if isinstance(self.permission, str) else self.permission
+        return any(access.can(code, plugin=self.plugin_name) for code in codes)  # false for visitors too
 
     def inaccessible_callback(self, name, **kwargs):
         if not access.is_signed_in():
