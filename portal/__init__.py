@@ -48,6 +48,9 @@ def create_app(config: dict | None = None, extra_plugins=()) -> Flask:
     errors.init_app(app)
     with app.app_context():  # list filters read the plugins' ticket kinds when built
         init_admin(app, plugins)
+    from .core.views.menu import menu_html
+
+    app.jinja_env.globals["portal_menu"] = menu_html
     from .api import init_api; init_api(app)  # noqa: E702
     plugins.hook.portal_register_blueprints(app=app)
 

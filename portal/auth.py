@@ -9,7 +9,8 @@ from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -27,10 +28,15 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Stay signed in on this device"))
 
 
+# Every page reads the signed-in person with their branch and roles; built once.
+_SIGNED_IN = (select(User).options(joinedload(User.branch), selectinload(User.roles))
+              .where(User.id == bindparam("user_id")))
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     try:
-        return db.session.get(User, int(user_id))
+        return db.session.scalars(_SIGNED_IN, {"user_id": int(user_id)}).one_or_none()
     except (TypeError, ValueError):
         return None
 

@@ -48,6 +48,7 @@ class PortalPlugins:
         """A big plugin may be split into parts (``PORTAL_PARTS``: names of its submodules),
         each with hooks of its own. A part runs wherever its plugin runs: it is registered as
         ``<plugin>.<part>`` and switched on and off with the plugin."""
+        self.__dict__.pop("_portal_all_kinds", None)  # kept by core.tickets.all_kind_choices
         self.pm.register(module, name=name)
         for part in getattr(module, "PORTAL_PARTS", ()):
             self.pm.register(importlib.import_module(f"{module.__name__}.{part}"), name=f"{name}.{part}")

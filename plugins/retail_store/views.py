@@ -150,11 +150,7 @@ class RequestView(PortalView):
     refund or the replacement, and the printed form."""
 
     plugin_name = NAME
-
-    def is_accessible(self):
-        if not super().is_accessible():
-            return False
-        return any(can(code, plugin=NAME) for code in ("retail.counter", "retail.override", "retail.approve_return"))
+    permission = ("retail.counter", "retail.override", "retail.approve_return")
 
     def _condition(self, preset):
         R = RetailCounterRequest

@@ -75,6 +75,18 @@ def can(code: str, user=None, *, plugin: str | None = None, branch_id: int | Non
     return _can(code, _user(user), plugin, branch_id)
 
 
+def signature(user=None) -> tuple:
+    """Everything :func:`can` decides on when no branch is named: signed in or not, the
+    permissions held, HQ or not, and the plugins running where the user works. Two users
+    with one signature see the same menu (``views.menu`` keeps drawn menus by it), so a
+    new input to :func:`can` must be added here too."""
+    user = _user(user)
+    if not is_signed_in(user):
+        return (False,)
+    hq = sees_all_branches(user)
+    return (True, user.permissions, hq, enabled_anywhere() if hq else enabled_plugins(user.branch_id))
+
+
 def forget_answers() -> None:
     """After a change of the signed-in person's roles within a request."""
     if has_request_context():

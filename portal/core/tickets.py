@@ -142,26 +142,32 @@ def kinds_for(branch_id: int) -> list[tuple[str, str]]:
 
 
 def all_kind_choices() -> list[tuple[str, str]]:
-    """Every kind any plugin may add (for list filters, which are built once at start-up)."""
+    """Every kind any plugin may add (for list filters). The plugins are fixed once the
+    app is built, so the answer is kept with them; labels stay lazy, in any language."""
     from ..plugins import current_plugins
 
     plugins = current_plugins()
+    kept = plugins.__dict__.get("_portal_all_kinds")
+    if kept is not None:
+        return list(kept)
     kinds = [(code, KIND_LABELS[code]) for code in CORE_KINDS]
     for name in plugins.names():
         settings = {name: plugins.defaults(name), "core": plugins.defaults("core")}
         for group in plugins.hook_for([name]).portal_ticket_kinds(settings=settings):
             kinds += [(k.code, k.label) for k in group if k.code not in dict(kinds)]
+    plugins.__dict__["_portal_all_kinds"] = tuple(kinds)
     return kinds
 
 
 def kind_labels() -> dict:
-    """Labels of every kind, worked out once per request (lists label many rows)."""
+    """Labels of every kind in the reader's language, worked out once per request (lists
+    label many rows)."""
     from flask import g, has_request_context
 
     if not has_request_context():
-        return dict(all_kind_choices())
+        return {code: str(label) for code, label in all_kind_choices()}
     if "_portal_kind_labels" not in g:
-        g._portal_kind_labels = dict(all_kind_choices())
+        g._portal_kind_labels = {code: str(label) for code, label in all_kind_choices()}
     return g._portal_kind_labels
 
 
@@ -172,8 +178,19 @@ def workflow_for(branch_id: int) -> workflow.Workflow:
 
 def state_label(state: str, flow: workflow.Workflow | None = None) -> str:
     if state in workflow.STATE_LABELS:
-        return str(workflow.STATE_LABELS[state])
+        return _core_state_labels().get(state) or str(workflow.STATE_LABELS[state])
     return str((flow.state_labels if flow else {}).get(state, state))
+
+
+def _core_state_labels() -> dict:
+    """The core states in the reader's language, once per request (lists label many rows)."""
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return {}
+    if "_portal_state_labels" not in g:
+        g._portal_state_labels = {code: str(label) for code, label in workflow.STATE_LABELS.items()}
+    return g._portal_state_labels
 
 
 def emit(ticket: Ticket, event_name: str) -> None:

@@ -6,32 +6,38 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import abort, flash, redirect, request, url_for
+from urllib.parse import quote
+
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask import has_request_context
+from jinja2 import pass_context
 from sqlalchemy import func
+from sqlalchemy.orm import defaultload
 from sqlalchemy import inspect as sa_inspect
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
 from ...extensions import db
+from ...i18n import local_minute
 from .. import access
 from ..models import Branch
 from ..models.mixins import SoftDeleteMixin, VersionedMixin
 from ..models.types import utcnow
+from . import list_table
 from .fields import PortalFilterConverter, PortalModelConverter
 
 
 def _fmt_datetime(view, value, name=None):
-    return format_datetime(value, "yyyy-MM-dd HH:mm")
+    return local_minute(value)
 
 
 def _fmt_date(view, value, name=None):
-    return format_date(value, "yyyy-MM-dd")
+    return value.strftime("%Y-%m-%d")
 
 
 def _fmt_money(view, value, name=None):
@@ -117,6 +123,8 @@ class ScopedModelView(GuardedMixin, ModelView):
     column_type_formatters_export = EXPORT_FORMATTERS
     page_size = 20
     can_set_page_size = True
+    #: bounded counts, keyset pages and a table drawn in Python (portal/model_list.html)
+    list_template = "portal/model_list.html"
     form_excluded_columns = ("created_at", "updated_at", "deleted_at", "version")
     column_exclude_list = ("deleted_at", "version")
     column_details_exclude_list = ("version",)
@@ -183,15 +191,30 @@ class ScopedModelView(GuardedMixin, ModelView):
     keyset_paging = False
     count_cap = 1000
 
+    def _quiet_relations(self):
+        """A list shows a related row by its name; that row's own eager collections (an
+        assignee's roles) are not read for it."""
+        if "_portal_quiet" not in self.__dict__:
+            options = []
+            for attr in self._auto_joins:
+                attr = getattr(self.model, attr) if isinstance(attr, str) else attr
+                target = attr.property.mapper
+                options += [defaultload(attr).lazyload(getattr(target.class_, rel.key))
+                            for rel in target.relationships if rel.lazy in ("selectin", "joined", "subquery")]
+            self.__dict__["_portal_quiet"] = options
+        return self.__dict__["_portal_quiet"]
+
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         if not (self.keyset_paging and has_request_context()):
-            return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+            count, query = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
+            query = query.options(*self._quiet_relations())
+            return count, query.all() if execute else query
         page_size = page_size or self.page_size
         after = _positive_int(request.args.get("after"))
         keyset = sort_column is None and self.column_default_sort == ("id", True)  # newest first
         _count, query = super().get_list(None if keyset else page, sort_column, sort_desc, search, filters,
                                          execute=False, page_size=page_size)
-        unpaged = query.limit(None).offset(None)
+        unpaged = query.limit(None).offset(None).options(*self._quiet_relations())
         ids = unpaged.order_by(None).enable_eagerloads(False).with_entities(self.model.id)
         shown = db.session.query(func.count()).select_from(ids.limit(self.count_cap + 1).subquery()).scalar()
         if keyset and after is not None:
@@ -211,6 +234,46 @@ class ScopedModelView(GuardedMixin, ModelView):
             first_url=self._page_url(None) if after is not None else None,
         )
         return None, rows
+
+    # -- per-language parts of every list page, worked out once -------------------------
+    def _get_filter_groups(self):
+        """The filter menu's texts. Flask-Admin builds the filters (and their options) once
+        at start-up and translates them all on every page; the translation is kept per
+        language instead."""
+        kept = self.__dict__.setdefault("_portal_filter_groups", {})
+        locale = str(get_locale())
+        if locale not in kept:
+            kept[locale] = super()._get_filter_groups()
+        return kept[locale]
+
+    def get_list_row_actions(self):
+        kept = self.__dict__.setdefault("_portal_row_actions", {})
+        key = (str(get_locale()), self.can_view_details, self.can_edit, self.can_delete)
+        if key not in kept:
+            kept[key] = super().get_list_row_actions()
+        return kept[key]
+
+    @pass_context
+    def list_table(self, context):
+        """The list's table drawn in Python (``list_table``), or None where the view uses
+        Flask-Admin features only Flask-Admin's own table draws."""
+        row_actions = context["list_row_actions"]
+        if not list_table.can_draw(self, row_actions):
+            return None
+        return list_table.draw(
+            self, context, data=context["data"], list_columns=context["list_columns"],
+            actions=context["actions"], row_actions=row_actions, sort_column=context["sort_column"],
+            sort_desc=context["sort_desc"], sort_url=context["sort_url"], return_url=context["return_url"],
+            delete_form=context["delete_form"],
+        )
+
+    def row_url(self, endpoint: str, pk) -> str:
+        """``endpoint``'s URL for one row (``?id=``): url_for once per page, not per row."""
+        patterns = g.setdefault("_portal_row_urls", {})
+        key = (self.endpoint, endpoint)
+        if key not in patterns:
+            patterns[key] = self.get_url(endpoint, id=list_table.PK)
+        return patterns[key].replace(list_table.PK, quote(str(pk), safe=""), 1)
 
     def _page_url(self, after):
         """This list (filters, search, page size kept) from ``after`` on; None: the newest."""

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from io import BytesIO
 
 from ...extensions import db
+from ...i18n import local_minute
 from .. import access, sla, tickets, visits
 from ..models import Attachment, Branch, Charge, Customer, Product, Quote, Ticket, TicketEvent
 from ..models.ticket import CHANNELS, HANDLINGS, NATURES, PRIORITIES
@@ -58,7 +59,7 @@ def _fmt_due(view, context, model, name):
 
 
 def _fmt_number(view, context, model, name):
-    return Markup(f'<a href="{escape(url_for(".details_view", id=model.id))}">{escape(model.number)}</a>')
+    return Markup(f'<a href="{escape(view.row_url(".details_view", model.id))}">{escape(model.number)}</a>')
 
 
 class TicketView(ScopedModelView):
@@ -106,9 +107,7 @@ class TicketView(ScopedModelView):
 
     @staticmethod
     def _local(value):
-        from flask_babel import format_datetime
-
-        return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+        return local_minute(value)
 
     # -- the list ------------------------------------------------------------------------
     def _apply_search(self, query, count_query, joins, count_joins, search):

@@ -1,0 +1,138 @@
+"""The parts every page shares, drawn in Python for speed (docs/performance.md): the
+menu kept per kind of user, and the list table. What a person sees and can do with them
+must be exactly what Flask-Admin's own templates gave."""
+
+import re
+from html import unescape
+
+import pytest
+from flask_admin.menu import MenuView
+
+from portal.core.models import BranchPlugin, Customer
+from portal.extensions import db
+
+from portal.core.provisioning import create_user
+
+from ..conftest import PASSWORD, csrf_token
+
+
+def _admin(app):
+    return app.extensions["admin"][0]
+
+
+def _menu_links(html):
+    nav = html.split('<ul class="nav navbar-nav mr-auto">', 1)[1].split("</ul></li></ul>", 1)[0]
+    return set(re.findall(r'class="(?:dropdown-item|nav-link)[^"]*" href="([^"]+)"', nav))
+
+
+def _openable(app, client, username):
+    """The menu links of the views this person may open, asked of the views themselves."""
+    with app.test_request_context():
+        from flask_login import login_user
+
+        from portal.core.models import User
+
+        login_user(db.session.scalar(db.select(User).where(User.username == username)))
+        found = set()
+        for item in _admin(app)._menu:
+            for entry in ([item] if not item.is_category() else item._children):
+                if isinstance(entry, MenuView) and entry._view.is_accessible() and entry._view.is_visible():
+                    found.add(entry.get_url())
+        return found
+
+
+@pytest.mark.parametrize("username", ["admin", "a_branch_manager", "a_clerk", "b_engineer"])
+def test_the_menu_offers_exactly_the_pages_the_person_may_open(app, web, world, username):
+    web.login(username)
+    links = _menu_links(web.get("/admin/ticket/").text)
+    assert links == _openable(app, web.client, username)
+    for link in links:  # and each of them opens (some first choose a default view of themselves)
+        assert web.client.get(link, follow_redirects=True).status_code == 200, link
+
+
+def test_a_kept_menu_follows_a_plugin_switched_off(app, web, world):
+    with app.app_context():
+        create_user("a_store_clerk", PASSWORD, "A", ["store_clerk"])
+        db.session.commit()
+    web.login("a_store_clerk")
+    assert any(link.startswith("/admin/retail") for link in _menu_links(web.get("/admin/").text))
+    with app.app_context():
+        row = db.session.scalar(db.select(BranchPlugin).where(BranchPlugin.branch_id == world["A"],
+                                                              BranchPlugin.plugin == "retail_store"))
+        row.enabled = False
+        db.session.commit()
+    assert not any(link.startswith("/admin/retail") for link in _menu_links(web.get("/admin/").text))
+
+
+def test_the_menu_marks_the_page_in_its_language(app, web, world):
+    web.login("a_clerk")
+    page = web.get("/admin/customer/").text
+    assert re.search(r'class="dropdown-item active[^"]*" href="/admin/customer/"', page)
+    assert not re.search(r'class="dropdown-item active[^"]*" href="/admin/ticket/"', page)
+    assert ">客户档案<" in page
+    web.client.post("/locale/en", data={"csrf_token": csrf_token(page)})
+    assert ">Customer files<" in web.get("/admin/customer/").text
+
+
+def _row(html, pk):
+    match = re.search(rf'<tr><td><input type="checkbox" name="rowid" class="action-checkbox" value="{pk}".*?</tr>',
+                      html, re.S)
+    assert match, f"no row {pk}"
+    return match.group(0)
+
+
+def test_a_list_row_shows_its_values_and_its_links_open_that_record(app, web, world):
+    web.login("a_branch_manager")
+    page = web.get("/admin/customer/?search=13800000001").text
+    row = _row(page, world["customers"]["A"])
+    assert '<td class="col-name">客户A</td>' in row and '<td class="col-phone">13800000001</td>' in row
+    details, edit = (unescape(href) for href in re.findall(r'<a class="icon" href="([^"]+)"', row))
+    assert web.get(details).status_code == 200 and "客户A" in web.get(details).text
+    assert f"id={world['customers']['A']}" in edit and web.get(edit).status_code == 200
+
+
+def test_a_row_is_archived_from_its_delete_button_with_the_page_token(app, web, world):
+    web.login("a_branch_manager")
+    page = web.get("/admin/customer/").text
+    form = re.search(r'<form class="icon" method="POST" action="([^"]+)">(.*?)</form>',
+                     _row(page, world["customers"]["A"]), re.S)
+    hidden = r'<input (?:id="\w+" )?(?:type="hidden" )?name="(\w+)" (?:type="hidden" )?value="([^"]*)"'
+    fields = dict(re.findall(hidden, form.group(2)))
+    assert set(fields) == {"id", "url", "csrf_token"}
+    answer = web.client.post(form.group(1), data={k: unescape(v) for k, v in fields.items()})
+    assert answer.status_code == 302
+    with app.app_context():
+        assert db.session.get(Customer, world["customers"]["A"]).deleted_at is not None
+    # without the token nothing happens
+    other = world["customers"]["B"]
+    web.login("admin")
+    web.client.post("/admin/customer/delete/", data={"id": other, "url": "/admin/customer/"})
+    with app.app_context():
+        assert db.session.get(Customer, other).deleted_at is None
+
+
+def test_a_list_sorts_from_its_headers_and_says_when_it_is_empty(app, web, world):
+    web.login("admin")
+    page = web.get("/admin/customer/").text
+    sort = unescape(re.search(r'<th class="column-header col-name"><a href="([^"]+)"', page).group(1))
+    names = re.findall(r'<td class="col-name">([^<]*)</td>', web.get(sort).text)
+    assert names == sorted(names) and len(names) == 2
+    empty = web.get("/admin/customer/?search=nobody-has-this").text
+    assert '<td colspan="999"><div class="text-center">' in empty
+
+
+def test_every_portal_list_draws_its_table_in_python(app, web, world):
+    """No list silently falls back to Flask-Admin's slow table."""
+    from portal.core.views.base import ScopedModelView
+    from portal.core.views import list_table
+
+    web.login("admin")
+    for view in _admin(app)._views:
+        if isinstance(view, ScopedModelView):
+            with app.test_request_context():
+                from flask_login import login_user
+
+                from portal.core.models import User
+
+                login_user(db.session.get(User, world["users"]["admin"]))
+                assert list_table.can_draw(view, view.get_list_row_actions()), view.endpoint
