@@ -50,7 +50,10 @@ def create_app(config: dict | None = None, extra_plugins=()) -> Flask:
         init_admin(app, plugins)
     from .core.views.menu import menu_html
 
+    from .core.views.fragments import kept
+
     app.jinja_env.globals["portal_menu"] = menu_html
+    app.jinja_env.globals["kept"] = kept
     from .api import init_api; init_api(app)  # noqa: E702
     plugins.hook.portal_register_blueprints(app=app)
 

@@ -662,6 +662,16 @@ def _company_figures(month: date, ids: list[int], stamps: dict, closings: dict) 
     return per_branch, total
 
 
+def branch_figures(month: date, now: datetime | None = None) -> dict[int, dict]:
+    """Each service branch's figures of a month (a closed month's as closed), through the
+    same per-worker memo as the HQ statistics page: HQ's dashboard shows them too."""
+    branches = service_branches()
+    ids = [b.id for b in branches]
+    closings = closings_for([month], ids + [COMPANY], snapshots=False)
+    stamps = fresh_stamps(month, branches, now or utcnow(), {scope for scope, _m in closings})
+    return _company_figures(month, ids, stamps, closings)[0]
+
+
 def company_report(month: date, now: datetime | None = None, zone: str = "Asia/Shanghai") -> Report:
     now = now or utcnow()
     branches = service_branches()

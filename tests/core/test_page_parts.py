@@ -136,3 +136,25 @@ def test_every_portal_list_draws_its_table_in_python(app, web, world):
 
                 login_user(db.session.get(User, world["users"]["admin"]))
                 assert list_table.can_draw(view, view.get_list_row_actions()), view.endpoint
+
+
+def test_a_kept_fragment_is_drawn_once_per_key(app):
+    from flask import render_template_string
+
+    drawn = []
+    template = "{% call kept('part', key) %}{{ note(key) }}{% endcall %}"
+    with app.test_request_context():
+        note = lambda key: drawn.append(key) or f"[{key}]"  # noqa: E731
+        first = [render_template_string(template, key=k, note=note) for k in ("a", "b", "a", "b")]
+    assert first == ["[a]", "[b]", "[a]", "[b]"]
+    assert drawn == ["a", "b"]  # the same key reuses the drawing
+
+
+def test_every_page_links_its_styles_and_scripts(app, web, world):
+    web.login("a_clerk")
+    for url in ("/admin/", "/admin/ticket/", "/admin/customer/"):
+        page = web.get(url).text
+        assert page.count('rel="stylesheet"') >= 4, url
+        assert "/admin/static/vendor/jquery.min.js?v=3.5.1" in page, url
+    list_page = web.get("/admin/ticket/").text
+    assert 'id="filter-groups-data"' in list_page and "admin/js/bs4_filters.js" in list_page

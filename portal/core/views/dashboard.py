@@ -23,6 +23,7 @@ from .. import access, statistics
 from ..models import Branch, Customer, Ticket, User, Visit, visit_engineer
 from ..models.types import utcnow
 from ..plugin_state import branch_hooks
+from .base import StaticUrlsMixin
 
 
 def _core_cards(known=None):
@@ -184,22 +185,19 @@ def _branch_table():
             select(Ticket.branch_id, func.count(), func.count().filter(show_condition("breached")))
             .where(live, show_condition("open")).group_by(Ticket.branch_id)):
         open_by[branch_id], late_by[branch_id] = count, breached
-    month_rows = {}
+    month_figures = {}
     if access.can("stats.view"):
-        branches = statistics.service_branches()
-        if branches:
-            month = statistics.today_in(current_user.branch.timezone).replace(day=1)
-            month_rows = statistics.fresh_rows(month, branches)
+        month = statistics.today_in(current_user.branch.timezone).replace(day=1)
+        month_figures = statistics.branch_figures(month)
     table = []
     for branch_id, code, name in rows:
-        month_row = month_rows.get(branch_id)
-        figures = month_row.figures if month_row is not None else {}
+        figures = month_figures.get(branch_id) or {}
         average = statistics.satisfaction(figures.get("callbacks"))
         table.append({
             "id": branch_id, "code": code, "name": name, "customers": files_by.get(branch_id, 0),
             "open": open_by.get(branch_id, 0), "breached": late_by.get(branch_id, 0),
-            "month_tickets": (figures.get("tickets") or {}).get("total", 0) if month_row is not None else None,
-            "satisfaction": None if average is None else format_decimal(average, "0.00"),
+            "month_tickets": (figures.get("tickets") or {}).get("total", 0) if figures else None,
+            "satisfaction": None if average is None else f"{average:.2f}",
         })
     return table
 
@@ -215,7 +213,7 @@ def _branch_chart(table):
     }
 
 
-class DashboardView(AdminIndexView):
+class DashboardView(StaticUrlsMixin, AdminIndexView):
     def is_accessible(self):
         return access.is_signed_in()
 
