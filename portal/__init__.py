@@ -20,7 +20,8 @@ def create_app(config: dict | None = None, extra_plugins=()) -> Flask:
     if config:
         app.config.update(config)
 
-    from .extensions import babel, csrf, db, login_manager, migrate
+    from . import lazy_migrate
+    from .extensions import babel, csrf, db, login_manager
     from .plugins import PortalPlugins
 
     plugins = PortalPlugins(extra=extra_plugins, load_entry_points=app.config.get("PORTAL_ENTRY_POINTS", True))
@@ -31,7 +32,7 @@ def create_app(config: dict | None = None, extra_plugins=()) -> Flask:
     plugins.hook.portal_load_models()
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    lazy_migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

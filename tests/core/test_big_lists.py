@@ -98,3 +98,30 @@ def test_big_lists_never_count_every_row(app, web, world, endpoint):
         event.remove(engine, "before_cursor_execute", record)
     counts = [s for s in seen if "count(" in s.lower()]
     assert counts and all("LIMIT" in s.upper() for s in counts), counts
+
+
+def _plan(query) -> str:
+    """The database's plan for a query. On PostgreSQL sequential scans are priced out, so
+    on a test database of a few rows the plan shows whether an index path exists at all."""
+    sql = str(query.statement.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+    if db.engine.dialect.name == "sqlite":
+        return "\n".join(row[-1] for row in db.session.execute(db.text("EXPLAIN QUERY PLAN " + sql)))
+    db.session.execute(db.text("SET LOCAL enable_seqscan = off"))
+    return "\n".join(row[0] for row in db.session.execute(db.text("EXPLAIN " + sql)))
+
+
+@pytest.mark.parametrize("term", ["13800000001", "1390"])
+def test_a_ticket_search_by_number_is_answered_from_indexes(app, world, term):
+    """An OR of IN-subqueries made PostgreSQL read every ticket for one phone number.
+    (A word is also looked for anywhere in the summary, which no index answers.)"""
+    from portal.core.views.ticket_lists import search_condition
+
+    with app.app_context():
+        query = (db.session.query(Ticket.id).filter(Ticket.deleted_at.is_(None), search_condition(term))
+                 .order_by(Ticket.id.desc()).limit(20))
+        plan = _plan(query)
+        db.session.rollback()
+    assert not re.search(r"^\s*(SCAN ticket\b|.*Seq Scan on ticket\b)", plan, re.M), plan
+    # tickets are reached through their customer's and product's indexes, not read in full
+    for index in ("ix_customer_phone", "ix_ticket_customer", "ix_product_serial_number", "ix_ticket_product"):
+        assert index in plan, plan

@@ -31,3 +31,23 @@ def test_upgrade_check_downgrade_upgrade(tmp_path):
         upgrade()
         check()
         db.engine.dispose()
+
+
+def test_web_workers_do_not_load_alembic_but_flask_db_works(tmp_path):
+    """Alembic is ~12 MB per worker (docs/performance.md): loaded by `flask db` only."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path}/lazy.sqlite3"
+    probe = ("import sys; from portal import create_app; "
+             f"create_app({{'SQLALCHEMY_DATABASE_URI': {url!r}}}); "
+             "print('alembic' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(args=["db", "current"]).exit_code == 0
+    with app.app_context():
+        assert "ticket" in inspect(db.engine).get_table_names()
+        assert db.session.execute(db.text("SELECT version_num FROM alembic_version")).scalar()
