@@ -125,3 +125,36 @@ def test_a_ticket_search_by_number_is_answered_from_indexes(app, world, term):
     # tickets are reached through their customer's and product's indexes, not read in full
     for index in ("ix_customer_phone", "ix_ticket_customer", "ix_product_serial_number", "ix_ticket_product"):
         assert index in plan, plan
+
+
+def test_a_date_range_lists_by_date_and_pages_without_gaps_or_duplicates(app, web, world):
+    """Tickets whose dates are not in id order, many on the same moment: page after page
+    of a date-range filter gives each ticket of the range once, newest first."""
+    from datetime import datetime, timedelta, timezone
+
+    from portal.core.views.base import ScopedModelView
+
+    _many_tickets(app, world, 30)
+    start = datetime(2026, 3, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
+    with app.app_context():
+        rows = db.session.scalars(db.select(Ticket).order_by(Ticket.id)).all()
+        for i, ticket in enumerate(rows):
+            ticket.created_at = start + timedelta(days=i % 7) if i < 25 else start - timedelta(days=30)
+        db.session.commit()
+        expected = [t.title for t in sorted(rows[:25], key=lambda t: (t.created_at, t.id), reverse=True)]
+        view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", None) == "ticket")
+        assert isinstance(view, ScopedModelView)
+        between = next(i for i, f in enumerate(view._filters)
+                       if getattr(f, "column", None) is Ticket.__table__.c.created_at
+                       and type(f).__name__.endswith("BetweenFilter") and "Not" not in type(f).__name__)
+    web.login("a_branch_manager")
+    url = f"/admin/ticket/?page_size=5&flt0_{between}=2026-03-01+00:00:00+to+2026-03-31+23:59:59"
+    seen = []
+    for _page in range(10):
+        if not url:
+            break
+        page = web.get(url).text
+        seen += _titles(page)
+        match = re.search(r'href="([^"]+)" data-testid="older-page"', page)
+        url = match.group(1).replace("&amp;", "&") if match else None
+    assert seen == expected

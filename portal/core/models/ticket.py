@@ -41,6 +41,10 @@ class Ticket(BranchOwnedMixin, TimestampMixin, SoftDeleteMixin, VersionedMixin, 
         Index("ix_ticket_state_due", "state", "sla_next_due_at"),
         # HQ's "state + date range" filter; with deleted_at the page's ids come from the index alone
         Index("ix_ticket_state_created", "state", "deleted_at", "created_at"),
+        # A date range lists by date (ScopedModelView._filters_by_date): PostgreSQL reads
+        # these in order; it will not after an IS NULL column.
+        Index("ix_ticket_state_created_at", "state", "created_at"),
+        Index("ix_ticket_created", "created_at"),
         Index("ix_ticket_assignee_state", "assignee_id", "state"),
         Index("ix_ticket_customer", "customer_id"),
         Index("ix_ticket_product", "product_id"),
