@@ -21,7 +21,9 @@ def upgrade():
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.create_index('ix_ticket_created', ['created_at'], unique=False)
         batch_op.create_index('ix_ticket_state_created_at', ['state', 'created_at'], unique=False)
-
+    # Fresh planner statistics: on an analysed SQLite database, indexes without them
+    # turned the dashboard's counts from index ranges into scans (25 ms -> 143 ms).
+    op.execute("ANALYZE ticket")
 
 
 def downgrade():
