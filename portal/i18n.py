@@ -1,8 +1,8 @@
 """Language and time zone: Chinese first, English too, times shown in the branch's zone."""
 
 from babel import Locale
-from flask import current_app, has_request_context, session
-from flask_babel import get_locale, to_user_timezone
+from flask import current_app, g, has_request_context, session
+from flask_babel import get_locale, get_timezone, to_user_timezone
 from flask_login import current_user
 
 from . import ROOT
@@ -39,7 +39,14 @@ def local_minute(value) -> str:
     """``yyyy-MM-dd HH:mm`` in the user's time zone, the portal's one way to show a
     moment. Digits and dashes need no locale, and Babel's pattern formatter was a visible
     share of a list page's time (docs/performance.md)."""
-    return to_user_timezone(value).strftime("%Y-%m-%d %H:%M") if value else ""
+    if not value:
+        return ""
+    if value.tzinfo is None or not has_request_context():
+        return to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
+    # Aware values (every UTCDateTime column) need no pytz normalising after astimezone.
+    if "_portal_zone" not in g:
+        g._portal_zone = get_timezone()
+    return value.astimezone(g._portal_zone).strftime("%Y-%m-%d %H:%M")
 
 
 def init_i18n(app, babel):

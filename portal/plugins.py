@@ -49,6 +49,7 @@ class PortalPlugins:
         each with hooks of its own. A part runs wherever its plugin runs: it is registered as
         ``<plugin>.<part>`` and switched on and off with the plugin."""
         self.__dict__.pop("_portal_all_kinds", None)  # kept by core.tickets.all_kind_choices
+        self.__dict__.pop("_portal_kind_labels", None)  # and core.tickets.kind_labels
         self.pm.register(module, name=name)
         for part in getattr(module, "PORTAL_PARTS", ()):
             self.pm.register(importlib.import_module(f"{module.__name__}.{part}"), name=f"{name}.{part}")

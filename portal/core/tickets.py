@@ -160,15 +160,17 @@ def all_kind_choices() -> list[tuple[str, str]]:
 
 
 def kind_labels() -> dict:
-    """Labels of every kind in the reader's language, worked out once per request (lists
-    label many rows)."""
-    from flask import g, has_request_context
+    """Labels of every kind in the reader's language, worked out once per language (lists
+    label many rows; the kinds are fixed once the plugins are registered)."""
+    from flask_babel import get_locale
 
-    if not has_request_context():
-        return {code: str(label) for code, label in all_kind_choices()}
-    if "_portal_kind_labels" not in g:
-        g._portal_kind_labels = {code: str(label) for code, label in all_kind_choices()}
-    return g._portal_kind_labels
+    from ..plugins import current_plugins
+
+    kept = current_plugins().__dict__.setdefault("_portal_kind_labels", {})
+    locale = str(get_locale())
+    if locale not in kept:
+        kept[locale] = {code: str(label) for code, label in all_kind_choices()}
+    return kept[locale]
 
 
 def workflow_for(branch_id: int) -> workflow.Workflow:
@@ -182,15 +184,21 @@ def state_label(state: str, flow: workflow.Workflow | None = None) -> str:
     return str((flow.state_labels if flow else {}).get(state, state))
 
 
+_STATE_LABELS_BY_LOCALE: dict = {}
+
+
 def _core_state_labels() -> dict:
-    """The core states in the reader's language, once per request (lists label many rows)."""
-    from flask import g, has_request_context
+    """The core states in the reader's language, worked out once per language (lists
+    label many rows)."""
+    from flask import has_request_context
+    from flask_babel import get_locale
 
     if not has_request_context():
         return {}
-    if "_portal_state_labels" not in g:
-        g._portal_state_labels = {code: str(label) for code, label in workflow.STATE_LABELS.items()}
-    return g._portal_state_labels
+    locale = str(get_locale())
+    if locale not in _STATE_LABELS_BY_LOCALE:
+        _STATE_LABELS_BY_LOCALE[locale] = {code: str(label) for code, label in workflow.STATE_LABELS.items()}
+    return _STATE_LABELS_BY_LOCALE[locale]
 
 
 def emit(ticket: Ticket, event_name: str) -> None:
