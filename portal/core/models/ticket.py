@@ -45,6 +45,9 @@ class Ticket(BranchOwnedMixin, TimestampMixin, SoftDeleteMixin, VersionedMixin, 
         # these in order; it will not after an IS NULL column.
         Index("ix_ticket_state_created_at", "state", "created_at"),
         Index("ix_ticket_created", "created_at"),
+        # HQ's open and breached tickets per branch, read from the index alone on PostgreSQL
+        # too (led by branch_id, it read the whole index there: 36 ms -> 4 ms).
+        Index("ix_ticket_open_by_branch", "state", "deleted_at", "branch_id", "sla_breached", "sla_next_due_at"),
         Index("ix_ticket_assignee_state", "assignee_id", "state"),
         Index("ix_ticket_customer", "customer_id"),
         Index("ix_ticket_product", "product_id"),
