@@ -6,6 +6,7 @@ hooks themselves are documented in ``portal.hookspecs``.
 
 import pluggy
 from flask_babel import gettext as _gettext
+from flask_babel import lazy_gettext as _l
 
 from .contract import Card, Panel, Permission, PluginInfo, RoleSpec, Setting, TicketKind, Transition
 from .core.access import can, require, scope, sees_all_branches
@@ -63,6 +64,38 @@ def or_404(record):
     if record is None:
         abort(404)
     return record
+
+
+#: what a page says when another person saved the same record at the same moment
+STALE = _l("Someone else changed this record at the same moment. Reload and try again.")
+
+
+def commit_and_return(action, done_message, back_url):
+    """Run one change as one transaction (``commit_change``: a refusal or a race flashes
+    why and changes nothing), then go back to ``back_url``."""
+    from flask import redirect
+
+    commit_change(action, str(done_message), str(STALE))
+    return redirect(back_url)
+
+
+def plugin_branches(plugin_name: str) -> list:
+    """Branches in the user's scope where HQ switched the plugin on (HQ: all of them)."""
+    rows = scope(db.session.query(Branch), Branch).filter(Branch.is_hq.is_(False)).order_by(Branch.code).all()
+    return [b for b in rows if plugin_settings(plugin_name, b.id) is not None]
+
+
+def page_branch(plugin_name: str, raw=None):
+    """The branch a plugin page works in: a branch user's own (where the plugin runs); HQ
+    picks one of the branches running it (``?branch=<id>``, ``raw``), the first by default."""
+    from flask import request
+    from flask_login import current_user
+
+    if not sees_all_branches():
+        return current_user.branch if plugin_settings(plugin_name, current_user.branch_id) is not None else None
+    chosen = as_id(request.values.get("branch") if raw is None else raw)
+    branches = plugin_branches(plugin_name)
+    return next((b for b in branches if b.id == chosen), branches[0] if branches else None)
 
 
 def plugin_settings(plugin_name: str, branch_id):
@@ -200,4 +233,5 @@ __all__ = [
     "Branch", "Customer", "Product", "settings_for", "TicketError", "open_ticket", "ticket_step",
     "log_on_ticket", "settle_warranty", "Panel", "Ticket", "User", "Visit", "schedule_visit", "visit_step",
     "engineer_choices", "clean_signature", "branch_zone", "local_today", "as_id", "plugin_settings", "check_version", "or_404",
+    "STALE", "commit_and_return", "plugin_branches", "page_branch",
 ]

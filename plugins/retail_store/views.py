@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.plugin_api import Branch, Card, PortalView, TicketError, can, commit_change, db, scope, sees_all_branches, check_version as _check_version, or_404 as _or_404
+from portal.plugin_api import Card, PortalView, TicketError, can, db, sees_all_branches, check_version as _check_version, or_404 as _or_404, commit_and_return as _act, page_branch, plugin_branches
 
 from . import NAME, care, counter, messages, repairs, rules, stock, summary
 from .labels import CARE_SERVICES, DECISION_TONES, NOTICE_CHANNELS, REPAIR_STATES, REQUEST_STATES
@@ -26,28 +26,6 @@ blueprint = Blueprint(NAME, __name__, template_folder="templates")
 
 DOCUMENT_LOCALE = "zh_CN"  # the printed form goes to Chinese customers, whatever the clerk reads
 PAGE = 50
-
-
-def _act(action, done_message, back_url):
-    """Run one change as one transaction; a refusal flashes why and changes nothing."""
-    commit_change(action, done_message,
-                  _("Someone else changed this record at the same moment. Reload and try again."))
-    return redirect(back_url)
-
-
-def _page_branch():
-    """The branch a branch user works in; HQ picks one of the branches running the plugin."""
-    if not sees_all_branches():
-        return current_user.branch
-    chosen = counter.as_id(request.args.get("branch"))
-    branches = retail_branches()
-    return next((b for b in branches if b.id == chosen), branches[0] if branches else None)
-
-
-def retail_branches() -> list:
-    """Branches (in the user's scope) where HQ switched the plugin on."""
-    rows = scope(db.session.query(Branch), Branch).filter(Branch.is_hq.is_(False)).order_by(Branch.code).all()
-    return [b for b in rows if counter.settings_of(b.id) is not None]
 
 
 def _decision_view(decision: rules.Decision) -> dict:
@@ -363,7 +341,7 @@ class StockView(PortalView):
 
     @expose("/new", methods=("GET", "POST"))
     def new(self):
-        branch = _page_branch()
+        branch = page_branch(NAME)
         if branch is None:
             abort(404)
         customer = None
@@ -384,7 +362,7 @@ class StockView(PortalView):
                       "success")
                 return redirect(url_for(".details", record_id=record.id))
         return self.render("retail_store/stock_new.html", form=form, errors=errors, customer=customer,
-                           branch=branch, branches=retail_branches() if sees_all_branches() else [])
+                           branch=branch, branches=plugin_branches(NAME) if sees_all_branches() else [])
 
     def _record(self, record_id):
         return _or_404(stock.record_in_scope(record_id))
@@ -473,7 +451,7 @@ class DayView(PortalView):
 
     @expose("/")
     def index(self):
-        branch = _page_branch()
+        branch = page_branch(NAME)
         if branch is None:
             abort(404)
         today = counter.local_today(branch)
@@ -484,7 +462,7 @@ class DayView(PortalView):
             day = today
         report = summary.day_report(branch, day)
         return self.render("retail_store/day.html", report=report, branch=branch, today=today,
-                           branches=retail_branches() if sees_all_branches() else [],
+                           branches=plugin_branches(NAME) if sees_all_branches() else [],
                            decisions=messages.DECISIONS, states=REQUEST_STATES, money=summary.money)
 
 

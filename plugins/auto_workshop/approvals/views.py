@@ -15,7 +15,8 @@ from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from portal.plugin_api import (
-    Branch, Customer, PortalView, TicketError, can, commit_change, db, scope, sees_all_branches, utcnow, or_404 as _or_404,
+    commit_and_return as _act, page_branch, plugin_branches,
+    Customer, PortalView, TicketError, can, db, scope, sees_all_branches, utcnow, or_404 as _or_404,
 )
 
 from .. import NAME
@@ -32,26 +33,6 @@ blueprint = Blueprint("auto_workshop_approvals", __name__, template_folder="temp
 DOCUMENT_LOCALE = "zh_CN"  # the quotation goes to Chinese customers, whatever the advisor reads
 PAGE = 50
 T = "auto_workshop/approvals/"
-STALE = _l("Someone else changed this record at the same moment. Reload and try again.")
-
-
-def _act(action, done_message, back_url):
-    commit_change(action, done_message, str(STALE))
-    return redirect(back_url)
-
-
-def workshop_branches() -> list:
-    """Branches (in the user's scope) where HQ switched the plugin on."""
-    rows = scope(db.session.query(Branch), Branch).filter(Branch.is_hq.is_(False)).order_by(Branch.code).all()
-    return [b for b in rows if common.settings_of(b.id) is not None]
-
-
-def _page_branch():
-    if not sees_all_branches():
-        return current_user.branch
-    chosen = common.as_id(request.values.get("branch"))
-    branches = workshop_branches()
-    return next((b for b in branches if b.id == chosen), branches[0] if branches else None)
 
 
 def _keyset(query, model):
@@ -418,7 +399,7 @@ class PurchaseView(PortalView):
 
     @expose("/new", methods=("GET", "POST"))
     def new(self):
-        branch = _page_branch()
+        branch = page_branch(NAME)
         if branch is None:
             abort(404)
         form, errors = (request.form if request.method == "POST" else {}), {}
@@ -441,7 +422,7 @@ class PurchaseView(PortalView):
         choices = common.work_orders().filter(WorkOrder.state.notin_(quotes.CLOSED_STATES)).order_by(
             WorkOrder.id.desc()).limit(200).all()
         return self.render(T + "purchase_new.html", form=form, errors=errors, branch=branch, choices=choices,
-                           branches=workshop_branches() if sees_all_branches() else [])
+                           branches=plugin_branches(NAME) if sees_all_branches() else [])
 
     def _purchase(self, purchase_id):
         purchase = _or_404(common.in_scope(AutoOwnPurchase, purchase_id))
@@ -492,7 +473,7 @@ class ToolView(PortalView):
     def index(self):
         preset = _preset(TOOL_PRESETS, "out")
         q = _search()
-        branch = _page_branch()
+        branch = page_branch(NAME)
         if preset == "register":
             query = scope(db.session.query(AutoTool), AutoTool).filter(AutoTool.deleted_at.is_(None))
             if q:
@@ -512,12 +493,12 @@ class ToolView(PortalView):
                     or_(AutoTool.name.like(_like(q), escape="\\"), AutoTool.number.like(_like(q), escape="\\")))
             rows, older = _keyset(query, ToolLoan)
         return self.render(T + "tools.html", rows=rows, older=older, preset=preset, presets=TOOL_PRESETS, q=q,
-                           branch=branch, branches=workshop_branches() if sees_all_branches() else [],
+                           branch=branch, branches=plugin_branches(NAME) if sees_all_branches() else [],
                            overdue=tools.is_overdue, open_loan=tools.open_loan, who=common.who)
 
     @expose("/new", methods=("POST",))
     def new(self):
-        branch = _page_branch()
+        branch = page_branch(NAME)
         if branch is None:
             abort(404)
         return _act(lambda: tools.add_tool(branch, request.form, current_user), _("Tool registered."),

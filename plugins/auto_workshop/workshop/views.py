@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.plugin_api import Branch, PortalView, TicketError, can, commit_change, db, scope, sees_all_branches, check_version as _check_version, or_404 as _or_404
+from portal.plugin_api import PortalView, TicketError, can, commit_change, db, sees_all_branches, check_version as _check_version, or_404 as _or_404, STALE, commit_and_return as _act, page_branch, plugin_branches
 
 from .. import NAME, messages
 from . import board as board_data
@@ -29,26 +29,6 @@ blueprint = Blueprint("auto_workshop_workshop", __name__, template_folder="templ
 DOCUMENT_LOCALE = "zh_CN"  # the job card travels with the car and is read by Chinese staff and customers
 PAGE = 50
 T = "auto_workshop/workshop/"
-STALE = _l("Someone else changed this record at the same moment. Reload and try again.")
-
-
-def _act(action, done_message, back_url):
-    commit_change(action, done_message, str(STALE))
-    return redirect(back_url)
-
-
-def workshop_branches() -> list:
-    rows = scope(db.session.query(Branch), Branch).filter(Branch.is_hq.is_(False)).order_by(Branch.code).all()
-    return [b for b in rows if settings_of(b.id) is not None]
-
-
-def _page_branch():
-    """The branch a branch user works in; HQ picks one of the branches running the plugin."""
-    if not sees_all_branches():
-        return current_user.branch
-    chosen = as_id(request.values.get("branch"))
-    branches = workshop_branches()
-    return next((b for b in branches if b.id == chosen), branches[0] if branches else None)
 
 
 class _AnyWorkshopRole(PortalView):
@@ -325,7 +305,7 @@ class StockView(PortalView):
 
     @expose("/")
     def index(self):
-        branch = _page_branch()
+        branch = page_branch(NAME)
         q = request.args.get("q", "").strip()[:40]
         query = parts.stock_query()
         if branch is not None:
@@ -341,12 +321,12 @@ class StockView(PortalView):
         if branch is not None:
             waiting = waiting.filter(WorkOrder.branch_id == branch.id)
         return self.render(T + "stock.html", rows=rows, q=q, branch=branch, waiting=waiting.limit(100).all(),
-                           branches=workshop_branches() if sees_all_branches() else [],
+                           branches=plugin_branches(NAME) if sees_all_branches() else [],
                            may_issue=branch is not None and can("workshop.parts", plugin=NAME, branch_id=branch.id))
 
     @expose("/receive", methods=("POST",))
     def receive(self):
-        branch = _or_404(_page_branch())
+        branch = _or_404(page_branch(NAME))
         return _act(lambda: parts.receive(branch, request.form, current_user), _("Receipt recorded."),
                     url_for(".index", branch=branch.id))
 
@@ -364,7 +344,7 @@ class StockView(PortalView):
 
     @expose("/movements")
     def movements(self):
-        branch = _page_branch()
+        branch = page_branch(NAME)
         query = parts.movements_query()
         if branch is not None:
             query = query.filter(StockMovement.branch_id == branch.id)
@@ -385,7 +365,7 @@ class StockView(PortalView):
         rows = query.order_by(StockMovement.id.desc()).limit(PAGE).all()
         return self.render(T + "movements.html", rows=rows, kind=kind, part=part, number=number, branch=branch,
                            kinds=MOVEMENT_LABELS, older=rows[-1].id if len(rows) == PAGE else None,
-                           user_name=user_name, branches=workshop_branches() if sees_all_branches() else [])
+                           user_name=user_name, branches=plugin_branches(NAME) if sees_all_branches() else [])
 
 
 # --- events ---------------------------------------------------------------------------------------
@@ -398,15 +378,15 @@ class EventView(PortalView):
 
     @expose("/")
     def index(self):
-        branch = _page_branch()
+        branch = page_branch(NAME)
         events = followups.events_query().order_by(followups.WorkshopEvent.event_on.desc()).limit(PAGE).all()
         today = local_today(branch) if branch else None
         return self.render(T + "events.html", events=events, branch=branch, today=today,
-                           branches=workshop_branches() if sees_all_branches() else [], form={})
+                           branches=plugin_branches(NAME) if sees_all_branches() else [], form={})
 
     @expose("/new", methods=("POST",))
     def new(self):
-        branch = _or_404(_page_branch())
+        branch = _or_404(page_branch(NAME))
         try:
             event = followups.create_event(branch, request.form, current_user)
             db.session.commit()

@@ -14,9 +14,8 @@ from flask_login import current_user
 from sqlalchemy import exists, func, or_, select
 
 from portal.plugin_api import (
-    Branch, Customer, Ticket, TicketError, User, Visit, as_id, branch_zone as zone_of, can, db,
-    engineer_choices, local_today, log_on_ticket, plugin_settings, schedule_visit, scope, sees_all_branches,
-    utcnow,
+    Customer, Ticket, TicketError, User, Visit, as_id, branch_zone as zone_of, can, db,
+    engineer_choices, local_today, log_on_ticket, plugin_settings, schedule_visit, scope, utcnow,
 )
 
 from .. import NAME
@@ -45,21 +44,6 @@ def day_bounds(day: date, branch) -> tuple[datetime, datetime]:
     """The branch-local day [start, end) as aware instants."""
     start = datetime.combine(day, time.min, tzinfo=zone_of(branch))
     return start, start + timedelta(days=1)
-
-
-def field_branches() -> list:
-    """Branches in the user's scope where HQ switched the plugin on."""
-    rows = scope(db.session.query(Branch), Branch).filter(Branch.is_hq.is_(False)).order_by(Branch.code).all()
-    return [b for b in rows if settings_of(b.id) is not None]
-
-
-def page_branch(raw=None):
-    """The branch a branch user works in; HQ picks one of the branches running the plugin."""
-    if not sees_all_branches():
-        return current_user.branch if settings_of(current_user.branch_id) is not None else None
-    chosen = as_id(raw)
-    branches = field_branches()
-    return next((b for b in branches if b.id == chosen), branches[0] if branches else None)
 
 
 def _in_scope(model, raw_id):

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from io import BytesIO
 
-from portal.plugin_api import Card, PortalView, TicketError, can, commit_change, db, sees_all_branches, visit_step, or_404 as _or_404
+from portal.plugin_api import Card, PortalView, TicketError, can, db, sees_all_branches, visit_step, or_404 as _or_404, commit_and_return as _act, page_branch, plugin_branches
 
 from .. import NAME
 from .. import messages as shared_messages
@@ -27,7 +27,6 @@ from .models import CLAIM_EDITABLE
 blueprint = Blueprint("equipment_field_dispatch", __name__, template_folder="templates")
 
 DOCUMENT_LOCALE = "zh_CN"  # the paper form goes to the cashier in Chinese, whatever the reader chose
-STALE = _l("Someone else changed this record at the same moment. Reload and try again.")
 
 BOARD_PRESET_LABELS = {"waiting": _l("Waiting for dispatch"), "dispatched": _l("Dispatched, not on site yet"),
                        "all": _l("All open field tickets")}
@@ -42,11 +41,6 @@ CLAIM_STATE_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted for check
 VISIT_STATE_LABELS = {"scheduled": _l("Scheduled"), "departed": _l("On the way"), "arrived": _l("On site"),
                       "finished": _l("Finished"), "cancelled": _l("Cancelled")}
 STEP_LABELS = {"depart": _l("Depart"), "arrive": _l("Arrived on site"), "finish": _l("Finish the visit")}
-
-
-def _act(action, done_message, back_url):
-    commit_change(action, str(done_message), str(STALE))
-    return redirect(back_url)
 
 
 def _common():
@@ -67,7 +61,7 @@ class BoardView(PortalView):
 
     @expose("/")
     def index(self):
-        branch = services.page_branch(request.args.get("branch"))
+        branch = page_branch(NAME, request.args.get("branch"))
         if branch is None:
             abort(404)
         preset = request.args.get("show", "waiting")
@@ -83,7 +77,7 @@ class BoardView(PortalView):
             search=search, tickets=tickets, distances={t.id: services.distance_of(t) for t in tickets},
             guidance=guidance, guidance_needed={t.id for t in tickets if services.needs_guidance(t, guidance, settings)},
             location=services.customer_location, engineers=engineers, days=days, load=load,
-            branches=services.field_branches() if sees_all_branches() else [], **_common())
+            branches=plugin_branches(NAME) if sees_all_branches() else [], **_common())
 
     def _ticket(self, ticket_id):
         return _or_404(services.ticket_in_scope(ticket_id))

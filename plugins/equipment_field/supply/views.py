@@ -15,8 +15,8 @@ from flask_login import current_user
 from sqlalchemy import or_
 
 from portal.plugin_api import (
-    Branch, Card, Customer, PortalView, ScopedModelView, TicketError, can, commit_change, db, engineer_choices, scope,
-    sees_all_branches, or_404 as _or_404,
+    STALE, commit_and_return as _act, page_branch, plugin_branches,
+    Card, Customer, PortalView, ScopedModelView, TicketError, can, commit_change, db, engineer_choices, sees_all_branches, or_404 as _or_404,
 )
 
 from .. import messages as field_messages
@@ -30,12 +30,6 @@ blueprint = Blueprint("equipment_field_supply", __name__, template_folder="templ
 T = "equipment_field/supply/"
 DOCUMENT_LOCALE = "zh_CN"  # printed papers go to Chinese customers and suppliers
 PAGE = 50
-STALE = _l("Someone else changed this record at the same moment. Reload and try again.")
-
-
-def _act(action, done_message, back_url):
-    commit_change(action, done_message, str(STALE))
-    return redirect(back_url)
 
 
 def _post(record, action, done, back_url):
@@ -43,19 +37,6 @@ def _post(record, action, done, back_url):
         common.check_version(record, request.form.get("seen_version"))
         action(record)
     return _act(run, done, back_url)
-
-
-def field_branches() -> list:
-    rows = scope(db.session.query(Branch), Branch).filter(Branch.is_hq.is_(False)).order_by(Branch.code).all()
-    return [b for b in rows if common.settings_of(b.id) is not None]
-
-
-def _page_branch():
-    if not sees_all_branches():
-        return current_user.branch
-    chosen = common.as_id(request.values.get("branch"))
-    branches = field_branches()
-    return next((b for b in branches if b.id == chosen), branches[0] if branches else None)
 
 
 def _search_words() -> str:
@@ -502,7 +483,7 @@ class FaultView(PortalView):
 
     @expose("/new", methods=("GET", "POST"))
     def new(self):
-        branch = _page_branch()
+        branch = page_branch(NAME)
         if branch is None:
             abort(404)
         form, errors = (request.form if request.method == "POST" else {}), {}
@@ -519,7 +500,7 @@ class FaultView(PortalView):
                 flash(_("Supplier fault %(number)s recorded: print the letter.", number=fault.number), "success")
                 return redirect(url_for(".details", record_id=fault.id))
         return self.render(T + "fault_new.html", form=form, errors=errors, branch=branch, bearers=COST_BEARERS,
-                           branches=field_branches() if sees_all_branches() else [],
+                           branches=plugin_branches(NAME) if sees_all_branches() else [],
                            today=common.local_today(branch))
 
     @expose("/<int:record_id>")

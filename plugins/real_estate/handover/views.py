@@ -17,7 +17,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.plugin_api import (
-    Branch, Customer, PortalView, TicketError, can, commit_change, db, scope, sees_all_branches, or_404 as _or_404,
+    STALE, commit_and_return as _act, page_branch, plugin_branches,
+    Customer, PortalView, TicketError, can, commit_change, db, scope, sees_all_branches, or_404 as _or_404,
 )
 
 from .. import NAME, messages
@@ -34,13 +35,7 @@ blueprint = Blueprint("real_estate_handover", __name__, template_folder="templat
 
 DOCUMENT_LOCALE = "zh_CN"  # printed papers go to Chinese owners, whatever the officer reads
 PAGE = 50
-STALE = _l("Someone else changed this record at the same moment. Reload and try again.")
 T = "real_estate/handover/"
-
-
-def _act(action, done_message, back_url):
-    commit_change(action, done_message, str(STALE))
-    return redirect(back_url)
 
 
 def _may_work(code, branch_id) -> bool:
@@ -52,20 +47,6 @@ def _search_pattern(raw):
     if not text:
         return text, None
     return text, text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def estate_branches() -> list:
-    """Branches (in the user's scope) where HQ switched the plugin on."""
-    rows = scope(db.session.query(Branch), Branch).filter(Branch.is_hq.is_(False)).order_by(Branch.code).all()
-    return [b for b in rows if settings_of(b.id) is not None]
-
-
-def _page_branch():
-    if not sees_all_branches():
-        return current_user.branch
-    chosen = as_id(request.values.get("branch"))
-    branches = estate_branches()
-    return next((b for b in branches if b.id == chosen), branches[0] if branches else None)
 
 
 def _keyset(query, model, preset_args):
@@ -327,7 +308,7 @@ class CertificateView(PortalView):
         if preset == "warn":
             # HQ looks across branches: the widest warning window of the branches decides the cut.
             days_settings = settings or {"certificate_warning_days": max(
-                [int(settings_of(b.id)["certificate_warning_days"]) for b in estate_branches()] or [14])}
+                [int(settings_of(b.id)["certificate_warning_days"]) for b in plugin_branches(NAME)] or [14])}
             query = query.filter(certificates.warn_condition(today, days_settings))
         elif preset == "overdue":
             query = query.filter(certificates.overdue_condition(today))
@@ -415,17 +396,17 @@ class FollowupView(PortalView):
             query = query.filter(or_(Customer.name.like(pattern, escape="\\"),
                                      Customer.phone.like(pattern, escape="\\")))
         rows, older = _keyset(query, F, {"show": preset, "q": q, "channel": channel})
-        branch = _page_branch()
+        branch = page_branch(NAME)
         return self.render(T + "followups.html", rows=rows, older=older, preset=preset, presets=FOLLOWUP_PRESETS,
                            q=q, channel=channel, channels=FOLLOWUP_CHANNELS, branch=branch,
-                           branches=estate_branches() if sees_all_branches() else [],
+                           branches=plugin_branches(NAME) if sees_all_branches() else [],
                            owners=_owners(branch.id) if branch else [],
                            today=local_today(branch) if branch else None,
                            may_work=branch is not None and _may_work("estate.aftersales", branch.id))
 
     @expose("/new", methods=("POST",))
     def new(self):
-        branch = _page_branch()
+        branch = page_branch(NAME)
         if branch is None:
             abort(404)
         form = request.form
@@ -493,7 +474,7 @@ class ContactView(PortalView):
     def new(self):
         if not can("estate.aftersales", plugin=NAME):
             abort(403)
-        branch = _page_branch()
+        branch = page_branch(NAME)
         if branch is None:
             abort(404)
         record = None
@@ -520,7 +501,7 @@ class ContactView(PortalView):
                 return redirect(url_for(".details", form_id=made.id))
         return self.render(T + "contact_new.html", form=form, errors=errors, record=record, branch=branch,
                            leaders=followup.leaders(branch.id),
-                           branches=estate_branches() if sees_all_branches() and record is None else [])
+                           branches=plugin_branches(NAME) if sees_all_branches() and record is None else [])
 
     def _form(self, form_id):
         return _or_404(in_scope(EstateContactForm, form_id))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from wtforms.validators import ValidationError
 
 from portal.plugin_api import (
+    STALE, commit_and_return as _act,
     Card, Panel, PortalView, ScopedModelView, TicketError, can, commit_change, db, check_version as _check_version, or_404 as _or_404,
 )
 
@@ -31,12 +32,6 @@ blueprint = Blueprint("estate_sales", __name__, template_folder="templates")
 
 DOCUMENT_LOCALE = "zh_CN"  # the register sheet is a paper document of a Chinese office
 PAGE = 50
-STALE = _l("Someone else changed this record at the same moment. Reload and try again.")
-
-
-def _act(action, done_message, back_url):
-    commit_change(action, done_message, str(STALE))
-    return redirect(back_url)
 
 
 def _label(table):
