@@ -43,13 +43,14 @@ def draw(view, context, *, data, list_columns, actions, row_actions, sort_column
     links = _row_links(view, context, row_actions, return_url, delete_form)
     checkbox_title = escape(admin_gettext("Select record"))
     for row in data:
-        pk = escape(view.get_pk_value(row))
+        raw_pk = str(view.get_pk_value(row))
+        pk = escape(raw_pk)
         out.append("<tr>")
         if actions:
             out.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" value="{pk}" '
                        f'title="{checkbox_title}" /></td>')
         if view.column_display_actions:
-            quoted = quote(str(view.get_pk_value(row)), safe="")
+            quoted = quote(raw_pk, safe="")
             out.append('<td class="list-buttons-column">')
             out.extend(link.replace(PK, quoted, 1).replace(PK_RAW, pk, 1) for link in links)
             out.append("</td>")
