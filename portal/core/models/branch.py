@@ -35,6 +35,8 @@ class Branch(TimestampMixin, VersionedMixin, db.Model):
         back_populates="branch", cascade="all, delete-orphan"
     )
 
+    __display_columns__ = ("code", "name")  # what __str__ reads (views/plain_rows.py)
+
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 

@@ -45,6 +45,8 @@ class Customer(BranchOwnedMixin, TimestampMixin, SoftDeleteMixin, VersionedMixin
         back_populates="customer", cascade="all, delete-orphan"
     )
 
+    __display_columns__ = ("name", "phone")  # what __str__ reads (views/plain_rows.py)
+
     def __str__(self) -> str:
         return f"{self.name} {self.phone}".strip()
 
@@ -101,6 +103,8 @@ class Product(BranchOwnedMixin, TimestampMixin, SoftDeleteMixin, VersionedMixin,
     warranty_end: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     customer: Mapped[Customer] = relationship(back_populates="products")
+
+    __display_columns__ = ("name", "model", "serial_number")  # what __str__ reads (views/plain_rows.py)
 
     def __str__(self) -> str:
         return " ".join(p for p in (self.name, self.model, self.serial_number) if p)

@@ -80,5 +80,8 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     def permissions(self) -> frozenset[str]:
         return frozenset(code for role in self.roles for code in (role.permissions or ()))
 
+    #: what ``__str__`` reads: big lists show a related user from these columns alone
+    __display_columns__ = ("full_name", "username")
+
     def __str__(self) -> str:
         return f"{self.full_name or self.username} ({self.username})"

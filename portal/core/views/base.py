@@ -9,7 +9,7 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from flask import abort, flash, g, redirect, request, url_for
-from flask_admin import BaseView
+from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from flask_babel import format_decimal, get_locale
@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask import has_request_context
 from jinja2 import pass_context
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import defaultload
+from sqlalchemy.orm import defaultload, selectinload
 from sqlalchemy import inspect as sa_inspect
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
@@ -28,7 +28,7 @@ from .. import access
 from ..models import Branch
 from ..models.mixins import SoftDeleteMixin, VersionedMixin
 from ..models.types import utcnow
-from . import list_table
+from . import list_table, plain_rows
 from .fields import PortalFilterConverter, PortalModelConverter
 
 
@@ -204,6 +204,47 @@ class ScopedModelView(GuardedMixin, ModelView):
     #: OFFSET, so page 40 000 costs what page 1 costs (docs/performance.md).
     keyset_paging = False
     count_cap = 1000
+    #: attributes the list's formatters read beyond ``column_list`` (plain rows select them)
+    list_row_extras: tuple[str, ...] = ()
+    #: the model's plain properties the list's formatters call (``is_open``)
+    list_row_properties: tuple[str, ...] = ()
+
+    @expose("/")
+    def index_view(self):
+        # The list page, and only it, reads big lists' rows as plain values: exports and
+        # other callers of get_list keep ORM objects.
+        g._portal_plain_rows = self.endpoint if list_table.can_draw(self, self.get_list_row_actions()) else None
+        return super().index_view()
+
+    #: a big list's export holds at most this many rows, newest first (a file a person opens
+    #: in a spreadsheet; past it, filters narrow the list)
+    big_export_rows = 5000
+
+    def _export_data(self):
+        # The CSV is written after the view returns, when the session is gone: the rows
+        # come with every related record their export columns show.
+        joined = {getattr(attr, "key", attr) for attr in self._auto_joins}
+        g._portal_export_loads = [selectinload(getattr(self.model, name)) for name, _label in self._export_columns
+                                  if name in sa_inspect(self.model).relationships and name not in joined]
+        count, data = super()._export_data()
+        if self.keyset_paging and len(data) >= self.big_export_rows:
+            flash(_("The export holds the newest %(num)s records: narrow the list with filters to export the rest.",
+                    num=self.big_export_rows), "warning")
+        return count, data
+
+    def _plain_plan(self):
+        """How this list reads plain rows (views/plain_rows.py); None: it needs ORM rows."""
+        if "_portal_plain_plan" not in self.__dict__:
+            self.__dict__["_portal_plain_plan"] = plain_rows.plan(
+                self.model, [name for name, _label in self._list_columns], self.list_row_extras,
+                self.list_row_properties)
+        return self.__dict__["_portal_plain_plan"]
+
+    def _page_rows(self, page_ids, unpaged):
+        plan = self._plain_plan() if g.get("_portal_plain_rows") == self.endpoint else None
+        if plan is not None:
+            return plan.read(page_ids)
+        return unpaged.filter(self.model.id.in_(page_ids)).all() if page_ids else []
 
     def _quiet_relations(self):
         """A list shows a related row by its name; that row's own eager collections (an
@@ -223,12 +264,12 @@ class ScopedModelView(GuardedMixin, ModelView):
             count, query = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
             query = query.options(*self._quiet_relations())
             return count, query.all() if execute else query
-        page_size = page_size or self.page_size
+        page_size = page_size or (self.big_export_rows if g.get("_portal_export_loads") is not None else self.page_size)
         after = _positive_int(request.args.get("after"))
         keyset = sort_column is None and self.column_default_sort == ("id", True)  # newest first
         _count, query = super().get_list(None if keyset else page, sort_column, sort_desc, search, filters,
                                          execute=False, page_size=page_size)
-        unpaged = query.limit(None).offset(None).options(*self._quiet_relations())
+        unpaged = query.limit(None).offset(None).options(*self._quiet_relations(), *g.get("_portal_export_loads", ()))
         ids = unpaged.order_by(None).enable_eagerloads(False).with_entities(self.model.id)
         shown = db.session.query(func.count()).select_from(ids.limit(self.count_cap + 1).subquery()).scalar()
         by_date = keyset and self._filters_by_date(filters)
@@ -249,7 +290,7 @@ class ScopedModelView(GuardedMixin, ModelView):
             # their relations: sorting thousands of wide joined rows to keep twenty was
             # what made a filtered list slow.
             page_ids = [pk for (pk,) in query.enable_eagerloads(False).with_entities(self.model.id)]
-            rows = unpaged.filter(self.model.id.in_(page_ids)).all() if page_ids else []
+            rows = self._page_rows(page_ids, unpaged)
         else:
             rows = query.all() if execute else query
         older = rows[-1].id if execute and keyset and len(rows) == page_size else None

@@ -92,6 +92,8 @@ class TicketView(ScopedModelView):
     }
     list_template = "portal/tickets/list.html"
     keyset_paging = True
+    list_row_extras = ("sla_breached", "paused_since")  # read by _fmt_due
+    list_row_properties = ("is_open",)
 
     @property
     def column_filters(self):
