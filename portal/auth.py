@@ -29,14 +29,14 @@ class LoginForm(FlaskForm):
 
 
 # Every page reads the signed-in person with their branch and roles; built once.
-_SIGNED_IN = (select(User).options(joinedload(User.branch), selectinload(User.roles))
+_SIGNED_IN = (select(User).options(joinedload(User.branch), joinedload(User.roles))
               .where(User.id == bindparam("user_id")))
 
 
 @login_manager.user_loader
 def load_user(user_id: str):
     try:
-        return db.session.scalars(_SIGNED_IN, {"user_id": int(user_id)}).one_or_none()
+        return db.session.scalars(_SIGNED_IN, {"user_id": int(user_id)}).unique().one_or_none()
     except (TypeError, ValueError):
         return None
 

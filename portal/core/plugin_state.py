@@ -42,7 +42,10 @@ def settings_for(branch_id: int) -> dict[str, dict]:
     key = ("settings", branch_id)
     if key not in cache:
         plugins = current_plugins()
-        rows = db.session.scalars(select(BranchPlugin).where(BranchPlugin.branch_id == branch_id))
+        rows = db.session.scalars(select(BranchPlugin).where(BranchPlugin.branch_id == branch_id)).all()
+        if branch_id not in cache:  # the same rows say which plugins run: no second statement
+            known = set(plugins.names())
+            cache[branch_id] = frozenset(row.plugin for row in rows if row.enabled and row.plugin in known)
         stored = {row.plugin: row.settings for row in rows}
         cache[key] = {
             name: plugins.effective_settings(name, stored.get(name))

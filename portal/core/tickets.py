@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ..extensions import db
 from . import access, sla, workflow
@@ -276,11 +276,17 @@ def open_ticket(data: NewTicket, user: User, branch_id: int | None = None) -> Ti
 # --- the workflow -------------------------------------------------------------------------------
 
 def facts(ticket: Ticket) -> workflow.TicketFacts:
-    accepted = db.session.scalar(select(func.count(Quote.id)).where(
-        Quote.ticket_id == ticket.id, Quote.state == "accepted")) if ticket.id else 0
-    charged = db.session.scalar(select(func.count(Charge.id)).where(Charge.ticket_id == ticket.id)) if ticket.id else 0
-    open_visits = db.session.scalar(select(func.count(Visit.id)).where(
-        Visit.ticket_id == ticket.id, Visit.state.in_(("scheduled", "departed", "arrived")))) if ticket.id else 0
+    accepted = charged = open_visits = 0
+    if ticket.id:
+        # One statement for the three counts: every ticket page asks them.
+        accepted, charged, open_visits = db.session.execute(select(
+            select(func.count(Quote.id)).where(Quote.ticket_id == ticket.id, Quote.state == "accepted")
+            .scalar_subquery(),
+            select(func.count(Charge.id)).where(Charge.ticket_id == ticket.id).scalar_subquery(),
+            select(func.count(Visit.id)).where(Visit.ticket_id == ticket.id,
+                                                Visit.state.in_(("scheduled", "departed", "arrived")))
+            .scalar_subquery(),
+        )).one()
     return workflow.TicketFacts(
         state=ticket.state, kind=ticket.kind, nature=ticket.nature, assignee_id=ticket.assignee_id,
         handling=ticket.handling, warranty_free=ticket.warranty_free, accepted_quote=bool(accepted),
@@ -502,7 +508,9 @@ def reassign(ticket: Ticket, user_id, by: User, reason: str, seen_version=None) 
 
 
 def staff_choices(branch_id: int) -> list[User]:
-    return db.session.scalars(select(User).where(User.branch_id == branch_id, User.active.is_(True))
+    """The branch's active staff for a "hand over to" list (their roles are not read)."""
+    return db.session.scalars(select(User).options(lazyload(User.roles))
+                              .where(User.branch_id == branch_id, User.active.is_(True))
                               .order_by(User.full_name)).all()
 
 

@@ -240,12 +240,6 @@ class ScopedModelView(GuardedMixin, ModelView):
                 self.list_row_properties)
         return self.__dict__["_portal_plain_plan"]
 
-    def _page_rows(self, page_ids, unpaged):
-        plan = self._plain_plan() if g.get("_portal_plain_rows") == self.endpoint else None
-        if plan is not None:
-            return plan.read(page_ids)
-        return unpaged.filter(self.model.id.in_(page_ids)).all() if page_ids else []
-
     def _quiet_relations(self):
         """A list shows a related row by its name; that row's own eager collections (an
         assignee's roles) are not read for it."""
@@ -271,12 +265,12 @@ class ScopedModelView(GuardedMixin, ModelView):
                                          execute=False, page_size=page_size)
         unpaged = query.limit(None).offset(None).options(*self._quiet_relations(), *g.get("_portal_export_loads", ()))
         ids = unpaged.order_by(None).enable_eagerloads(False).with_entities(self.model.id)
-        shown = db.session.query(func.count()).select_from(ids.limit(self.count_cap + 1).subquery()).scalar()
+        counted = select(func.count()).select_from(ids.limit(self.count_cap + 1).subquery())
         by_date = keyset and self._filters_by_date(filters)
+        M = self.model
         if by_date:
             # A date range lists by date, newest first, which the (…, created_at) indexes
             # answer in order; by id, PostgreSQL walked every newer ticket to reach it.
-            M = self.model
             unpaged = unpaged.order_by(None).order_by(M.created_at.desc(), M.id.desc())
             query = unpaged.limit(page_size)
             if after is not None:
@@ -284,15 +278,23 @@ class ScopedModelView(GuardedMixin, ModelView):
                 query = unpaged.filter(or_(M.created_at < pivot, and_(M.created_at == pivot, M.id < after)))
                 query = query.limit(page_size)
         elif keyset and after is not None:
-            query = unpaged.filter(self.model.id < after).limit(page_size)
-        if execute and keyset:
-            # Find the page's ids from the indexes first, then read just those rows with
-            # their relations: sorting thousands of wide joined rows to keep twenty was
-            # what made a filtered list slow.
-            page_ids = [pk for (pk,) in query.enable_eagerloads(False).with_entities(self.model.id)]
-            rows = self._page_rows(page_ids, unpaged)
+            query = unpaged.filter(M.id < after).limit(page_size)
+        # Find the page's ids from the indexes first, then read just those rows with their
+        # relations: sorting thousands of wide joined rows to keep twenty was what made a
+        # filtered list slow.
+        page_ids = query.enable_eagerloads(False).with_entities(M.id)
+        plan = self._plain_plan() if execute and keyset and g.get("_portal_plain_rows") == self.endpoint else None
+        shown = None
+        if plan is not None:
+            order = (M.created_at.desc(), M.id.desc()) if by_date else (M.id.desc(),)
+            rows, shown = plan.read_page(page_ids.subquery().select(), order, counted.scalar_subquery())
+        elif execute and keyset:
+            ids_shown = [pk for (pk,) in page_ids]
+            rows = unpaged.filter(M.id.in_(ids_shown)).all() if ids_shown else []
         else:
             rows = query.all() if execute else query
+        if shown is None:
+            shown = db.session.scalar(counted)
         older = rows[-1].id if execute and keyset and len(rows) == page_size else None
         self._template_args.update(
             row_count=min(shown, self.count_cap), count_capped=shown > self.count_cap, keyset=keyset,
@@ -377,14 +379,15 @@ class ScopedModelView(GuardedMixin, ModelView):
             args["after"] = [str(after)]
         return url_for(".index_view", **args)
 
-    def get_one(self, id):
+    def get_one(self, id, *options):
+        """The record with this id if the user may see it (``options``: loader options)."""
         try:
             pk = int(id)
         except (TypeError, ValueError):
             return None
         if not 0 < pk <= MAX_ID:
             return None  # would overflow the INTEGER column, and cannot exist anyway
-        return self.get_query().filter(self.model.id == pk).one_or_none()
+        return self.get_query().options(*options).filter(self.model.id == pk).one_or_none()
 
     def _hide_branch_choice(self, form):
         """Only HQ chooses the branch of a record; branch staff's records always land in

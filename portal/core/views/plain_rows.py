@@ -87,9 +87,23 @@ class Plan:
         """The rows with these ids, in the order of ``ids``."""
         if not ids:
             return []
-        model = self.row_class.__portal_model__
-        result = db.session.execute(self.statement.where(model.id.in_(ids))).all()
-        rows = {}
+        rows = {row.id: row for row in self._rows(db.session.execute(self.statement.where(self._id.in_(ids))))}
+        return [rows[pk] for pk in ids if pk in rows]
+
+    def read_page(self, page_ids, order, count):
+        """(rows, count) in one statement: the rows whose ids the ``page_ids`` select
+        finds, in ``order``, and the ``count`` scalar subquery (None when the page is
+        empty). One round trip instead of three is what a list page saves most on
+        PostgreSQL."""
+        statement = self.statement.add_columns(count.label("portal_count")).where(self._id.in_(page_ids))
+        result = db.session.execute(statement.order_by(*order)).all()
+        return list(self._rows(result)), (result[0][-1] if result else None)
+
+    @property
+    def _id(self):
+        return self.row_class.__portal_model__.id
+
+    def _rows(self, result):
         width = len(self.own)
         for values in result:
             row = self.row_class.__new__(self.row_class)
@@ -106,8 +120,7 @@ class Plan:
                 for column, value in zip(rel.columns, part):
                     object.__setattr__(shown, column.key, value)
                 object.__setattr__(row, rel.key, shown)
-            rows[row.id] = row
-        return [rows[pk] for pk in ids if pk in rows]
+            yield row
 
 
 def plan(model, list_columns, extras=(), properties=()) -> Plan | None:

@@ -12,12 +12,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from io import BytesIO
 
 from ...extensions import db
 from ...i18n import local_minute
 from .. import access, sla, tickets, visits
-from ..models import Attachment, Branch, Charge, Customer, Product, Quote, Ticket, TicketEvent
+from ..models import Attachment, Branch, Charge, Customer, Product, Quote, Ticket, TicketEvent, User
 from ..models.ticket import CHANNELS, HANDLINGS, NATURES, PRIORITIES
 from ..models.types import utcnow
 from ..plugin_state import settings_for
@@ -270,15 +271,19 @@ class TicketView(ScopedModelView):
         return product.id
 
     # -- the ticket page ---------------------------------------------------------------------
-    def _ticket_or_404(self, raw) -> Ticket:
-        ticket = self.get_one(raw)
+    def _ticket_or_404(self, raw, *options) -> Ticket:
+        ticket = self.get_one(raw, *options)
         if ticket is None:
             abort(404)
         return ticket
 
+    #: what the ticket page shows of the related records, read with the ticket itself
+    _PAGE_LOADS = (joinedload(Ticket.branch), joinedload(Ticket.customer), joinedload(Ticket.product),
+                   joinedload(Ticket.assignee).lazyload(User.roles))
+
     @expose("/details/")
     def details_view(self):
-        ticket = self._ticket_or_404(request.args.get("id"))
+        ticket = self._ticket_or_404(request.args.get("id"), *self._PAGE_LOADS)
         now = utcnow()
         calendar = sla.calendar_for(ticket.branch)
         core = settings_for(ticket.branch_id)["core"]
