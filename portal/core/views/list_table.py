@@ -27,6 +27,7 @@ _ICONS = {
 _ENDPOINTS = {row_templates.ViewRowAction: ".details_view", row_templates.EditRowAction: ".edit_view"}
 PK = "__portal_pk__"  # stands for the row's id in a row link's URL pattern
 PK_RAW = "__portal_id__"  # ... and in the delete form's hidden field
+SORT = "__portal_sort__"  # ... and a column's index in a sort link
 
 
 def can_draw(view, row_actions) -> bool:
@@ -39,7 +40,7 @@ def draw(view, context, *, data, list_columns, actions, row_actions, sort_column
            '<table class="table table-striped table-bordered table-hover model-list"><thead><tr>']
     out.extend(_header(view, list_columns, actions, sort_column, sort_desc, sort_url))
     out.append("</tr></thead>")
-    cells = [(c, f'<td class="col-{escape(c)}">') for c, _name in list_columns]
+    cells = [(view.cell_reader(context, c), f'<td class="col-{escape(c)}">') for c, _name in list_columns]
     links = _row_links(view, context, row_actions, return_url, delete_form)
     checkbox_title = escape(admin_gettext("Select record"))
     for row in data:
@@ -54,9 +55,9 @@ def draw(view, context, *, data, list_columns, actions, row_actions, sort_column
             out.append('<td class="list-buttons-column">')
             out.extend(link.replace(PK, quoted, 1).replace(PK_RAW, pk, 1) for link in links)
             out.append("</td>")
-        for c, opening in cells:
+        for read, opening in cells:
             out.append(opening)
-            out.append(str(escape(view.get_list_value(context, row, c))))
+            out.append(escape(read(row)))
             out.append("</td>")
         out.append("</tr>")
     if not data:
@@ -67,6 +68,8 @@ def draw(view, context, *, data, list_columns, actions, row_actions, sort_column
 
 
 def _header(view, list_columns, actions, sort_column, sort_desc, sort_url):
+    pattern = sort_url(SORT)  # each column's sort link differs only in its index
+
     if actions:
         yield (f'<th class="list-checkbox-column"><input type="checkbox" name="rowtoggle" class="action-rowtoggle" '
                f'title="{escape(admin_gettext("Select all records"))}" /></th>')
@@ -81,7 +84,7 @@ def _header(view, list_columns, actions, sort_column, sort_desc, sort_url):
                 yield (f'<a href="{escape(sort_url(index, True))}" title="{title}">{escape(name)} '
                        f'<span class="fa fa-chevron-{chevron} glyphicon glyphicon-chevron-{chevron}"></span></a>')
             else:
-                yield f'<a href="{escape(sort_url(index))}" title="{title}">{escape(name)}</a>'
+                yield f'<a href="{escape(pattern.replace(SORT, str(index), 1))}" title="{title}">{escape(name)}</a>'
         else:
             yield str(escape(name))
         description = view.column_descriptions.get(c) if view.column_descriptions else None
