@@ -14,7 +14,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from .core.models import User
+from .core.models import BranchPlugin, User
+from .core.plugin_state import remember_running
 from .core.models.types import utcnow
 from .extensions import db, login_manager
 
@@ -28,17 +29,32 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Stay signed in on this device"))
 
 
-# Every page reads the signed-in person with their branch and roles; built once.
-_SIGNED_IN = (select(User).options(joinedload(User.branch), joinedload(User.roles))
+_RUNNING_ANYWHERE = select(BranchPlugin.plugin).where(BranchPlugin.enabled.is_(True)).distinct().subquery()
+# Names as one comma-separated text; (branch, plugin) is unique, so the branch's need no DISTINCT,
+# and staying a plain subquery keeps it tied to the user's branch.
+_ANYWHERE = select(func.aggregate_strings(_RUNNING_ANYWHERE.c.plugin, ",")).scalar_subquery()
+_IN_OWN_BRANCH = (select(func.aggregate_strings(BranchPlugin.plugin, ","))
+                  .where(BranchPlugin.enabled.is_(True), BranchPlugin.branch_id == User.branch_id)
+                  .correlate(User).scalar_subquery())
+
+# Every page reads the signed-in person with their branch and roles, and asks which plugins
+# run in their branch (HQ: anywhere) to draw the menu: one statement, built once.
+_SIGNED_IN = (select(User, _ANYWHERE, _IN_OWN_BRANCH)
+              .options(joinedload(User.branch), joinedload(User.roles))
               .where(User.id == bindparam("user_id")))
 
 
 @login_manager.user_loader
 def load_user(user_id: str):
     try:
-        return db.session.scalars(_SIGNED_IN, {"user_id": int(user_id)}).unique().one_or_none()
+        found = db.session.execute(_SIGNED_IN, {"user_id": int(user_id)}).unique().one_or_none()
     except (TypeError, ValueError):
         return None
+    if found is None:
+        return None
+    user, anywhere, here = found
+    remember_running(user.branch_id, anywhere=(anywhere or "").split(","), here=(here or "").split(","))
+    return user
 
 
 def _safe_next(target: str | None) -> str:

@@ -25,6 +25,17 @@ def enabled_plugins(branch_id: int | None) -> frozenset[str]:
     return cache[branch_id]
 
 
+def remember_running(branch_id: int | None, *, anywhere, here) -> None:
+    """What the signed-in person's own statement already read (``auth.load_user``): the
+    plugins running anywhere and in their branch, so this request asks no more."""
+    if not has_request_context():
+        return
+    known = set(current_plugins().names())
+    cache = g.setdefault("_portal_enabled", {})
+    cache.setdefault("anywhere", frozenset(name for name in anywhere if name in known))
+    cache.setdefault(branch_id, frozenset(name for name in here if name in known))
+
+
 def enabled_anywhere() -> frozenset[str]:
     """Plugins switched on in at least one branch (cached for the request: HQ's menu asks
     once per plugin view)."""
