@@ -570,11 +570,29 @@ def _stale_condition(now: datetime):
 
 def _trend(month: date, branches, now: datetime) -> list:
     """Tickets and total cost of the twelve months up to ``month``: one GROUP BY over the
-    aggregate rows, after refreshing the stale or missing ones (usually none)."""
+    aggregate rows, which also says whether any is stale or missing (usually none); only
+    then are those refreshed and the sums read again."""
     months = [add_months(month, -i) for i in range(TREND_MONTHS - 1, -1, -1)]
     ids = [b.id for b in branches]
     current = today_in(branches[0].timezone).replace(day=1) if branches else month
     past = [m for m in months if m <= current]
+    sums = _trend_sums(months, ids, now)
+    if any(sums.get(m, (0, 0, 0, 0))[0] < len(ids) or sums[m][1] for m in past):
+        _refresh_trend_rows(past, ids, now)
+        sums = _trend_sums(months, ids, now)
+    return [(m, *((int(sums[m][2] or 0), int(sums[m][3] or 0)) if m in sums else (0, 0))) for m in months]
+
+
+def _trend_sums(months, ids, now) -> dict:
+    """month → (rows, stale rows, tickets, total cost in fen)."""
+    return {m: (rows, stale, tickets, cost) for m, rows, stale, tickets, cost in db.session.execute(
+        select(T.c.month, func.count(), func.count().filter(_stale_condition(now)), func.sum(T.c.tickets),
+               func.sum(T.c.total_cost_fen))
+        .where(T.c.month.in_(months), T.c.branch_id.in_(ids)).group_by(T.c.month))}
+
+
+def _refresh_trend_rows(past, ids, now) -> None:
+    """Refresh the stale or missing branch-months of ``past`` (closed months stay as closed)."""
     todo = {(b, m) for b, m in db.session.execute(select(T.c.branch_id, T.c.month).where(
         T.c.month.in_(past), T.c.branch_id.in_(ids), _stale_condition(now)))}
     present = {m: n for m, n in db.session.execute(select(T.c.month, func.count()).where(
@@ -588,12 +606,6 @@ def _trend(month: date, branches, now: datetime) -> list:
             StatsClosing.month.in_(past), StatsClosing.scope_key.in_(ids)))}
         for branch_id, m in sorted(todo - closed, key=lambda key: (key[1], key[0])):
             refresh_month(branch_id, m, now)
-    totals = {m: (0, 0) for m in months}
-    for m, tickets, cost in db.session.execute(
-            select(T.c.month, func.sum(T.c.tickets), func.sum(T.c.total_cost_fen))
-            .where(T.c.month.in_(months), T.c.branch_id.in_(ids)).group_by(T.c.month)):
-        totals[m] = (int(tickets or 0), int(cost or 0))
-    return [(m, *totals[m]) for m in months]
 
 
 def _sections(branch: Branch, month: date) -> list:
