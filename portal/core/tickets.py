@@ -26,6 +26,7 @@ from .models import (
     TicketSequence, User, Visit,
 )
 from .models.ticket import CHANNELS, CORE_KINDS, HANDLINGS, NATURES, PRIORITIES
+from .models.visit import OPEN_VISIT_STATES
 from .models.types import utcnow
 from .plugin_state import branch_hooks
 from .warranty import Exclusion, Quote as QuoteAmounts, decide
@@ -275,16 +276,22 @@ def open_ticket(data: NewTicket, user: User, branch_id: int | None = None) -> Ti
 
 # --- the workflow -------------------------------------------------------------------------------
 
-def facts(ticket: Ticket) -> workflow.TicketFacts:
+def facts(ticket: Ticket, shown: tuple | None = None) -> workflow.TicketFacts:
+    """What the workflow's guards read. ``shown``: the ticket's (quotes, charges, visits)
+    a page has already read, counted instead of asked again."""
     accepted = charged = open_visits = 0
-    if ticket.id:
-        # One statement for the three counts: every ticket page asks them.
+    if shown is not None:
+        quotes, charges, visits = shown
+        accepted = sum(q.state == "accepted" for q in quotes)
+        charged = len(charges)
+        open_visits = sum(v.state in OPEN_VISIT_STATES for v in visits)
+    elif ticket.id:
+        # One statement for the three counts.
         accepted, charged, open_visits = db.session.execute(select(
             select(func.count(Quote.id)).where(Quote.ticket_id == ticket.id, Quote.state == "accepted")
             .scalar_subquery(),
             select(func.count(Charge.id)).where(Charge.ticket_id == ticket.id).scalar_subquery(),
-            select(func.count(Visit.id)).where(Visit.ticket_id == ticket.id,
-                                                Visit.state.in_(("scheduled", "departed", "arrived")))
+            select(func.count(Visit.id)).where(Visit.ticket_id == ticket.id, Visit.state.in_(OPEN_VISIT_STATES))
             .scalar_subquery(),
         )).one()
     return workflow.TicketFacts(
@@ -307,11 +314,11 @@ class StepRequest:
     solution: str = ""
 
 
-def available_steps(ticket: Ticket, user: User) -> list:
+def available_steps(ticket: Ticket, user: User, shown: tuple | None = None) -> list:
     """Steps the user could take now (legal from the state and permitted); guards that
-    depend on what they type are checked when they send it."""
+    depend on what they type are checked when they send it. ``shown``: see :func:`facts`."""
     flow = workflow_for(ticket.branch_id)
-    return [t for t in flow.available(facts(ticket))
+    return [t for t in flow.available(facts(ticket, shown))
             if access.can(t.permission, user, branch_id=ticket.branch_id)]
 
 

@@ -22,11 +22,11 @@ from ..extensions import db
 from . import access, tickets
 from .models import RepairReceipt, Ticket, User, Visit, VisitPart
 from .models.types import utcnow
+from .models.visit import OPEN_VISIT_STATES
 from .tickets import TicketError
 
 # Work happens on a ticket once it is triaged and until it is resolved.
 WORK_STATES = ("triaged", "assigned", "in_progress", "waiting_customer")
-OPEN_VISIT_STATES = ("scheduled", "departed", "arrived")
 
 VISIT_STATE_LABELS = {
     "scheduled": _l("Scheduled"), "departed": _l("On the way"), "arrived": _l("On site"),

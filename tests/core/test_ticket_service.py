@@ -499,3 +499,28 @@ def test_one_step_is_one_change_of_the_ticket(app, world):
         assert ticket.version == 2
         entries = db.session.scalars(db.select(AuditEntry).filter_by(table_name="ticket", row_id=str(ticket.id))).all()
         assert [e.action for e in entries] == ["create", "update"]
+
+
+def test_the_facts_a_page_counts_from_what_it_shows_equal_the_databases(ctx, clock):
+    """The ticket page counts quotes, charges and open visits from the lists it shows
+    instead of asking again; both ways must give the workflow the same facts."""
+    from portal.core import visits
+    from portal.core.models import Quote, Visit
+
+    ticket = open_repair(ctx)
+    set_warranty(ticket, date(2020, 1, 10))  # out of warranty: the work needs an accepted quote
+    step(ticket, "triage", "a_clerk", nature="product_quality")
+    step(ticket, "assign", "a_clerk", assignee_id=user("a_engineer").id)
+    shown = lambda: (db.session.scalars(select(Quote).where(Quote.ticket_id == ticket.id)).all(),  # noqa: E731
+                     db.session.scalars(select(Charge).where(Charge.ticket_id == ticket.id)).all(),
+                     visits.visits_of(ticket))
+    assert tickets.facts(ticket, shown()) == tickets.facts(ticket)
+    quote = tickets.propose_quote(ticket, "100", "50", "0", "", user("a_branch_manager"))
+    tickets.decide_quote(ticket, quote.id, True, "phone", user("a_branch_manager"))
+    step(ticket, "start", "a_engineer", handling="on_site")
+    visits.schedule_visit(ticket, clock.now + timedelta(hours=2), [user("a_engineer").id], "上海",
+                          user("a_branch_manager"))
+    db.session.flush()
+    counted, asked = tickets.facts(ticket, shown()), tickets.facts(ticket)
+    assert counted == asked
+    assert counted.accepted_quote and counted.open_visits == 1

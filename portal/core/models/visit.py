@@ -16,6 +16,7 @@ from .types import Money, UTCDateTime
 from .user import User
 
 VISIT_STATES = ("scheduled", "departed", "arrived", "finished", "cancelled")
+OPEN_VISIT_STATES = ("scheduled", "departed", "arrived")  # the engineer is yet to finish
 RECEIPT_STATES = ("in_store", "at_hq", "ready", "returned")
 
 visit_engineer = Table(

@@ -297,14 +297,16 @@ class TicketView(ScopedModelView):
         quotes = db.session.scalars(select(Quote).where(Quote.ticket_id == ticket.id).order_by(Quote.id)).all()
         charges = db.session.scalars(select(Charge).where(Charge.ticket_id == ticket.id).order_by(Charge.id)).all()
         attachments = db.session.scalars(select(Attachment.id, ).where(Attachment.ticket_id == ticket.id)).all()
+        ticket_visits = visits.visits_of(ticket)
         return self.render(
             "portal/tickets/details.html", ticket=ticket, clocks=clocks, flow=flow,
-            steps=tickets.available_steps(ticket, current_user), events=events, quotes=quotes, charges=charges,
+            steps=tickets.available_steps(ticket, current_user, (quotes, charges, ticket_visits)), events=events,
+            quotes=quotes, charges=charges,
             attachments=attachments, kinds=dict(tickets.kinds_for(ticket.branch_id)), T=tickets,
             staff=tickets.staff_choices(ticket.branch_id), natures=NATURES, handlings=HANDLINGS,
             nature_department=NATURE_DEPARTMENT, warranty=tickets.warranty_explanation(ticket),
             fee_standard=core["fee_standard"], can=lambda code: access.can(code, branch_id=ticket.branch_id),
-            visits=visits.visits_of(ticket), receipts=visits.receipts_of(ticket),
+            visits=ticket_visits, receipts=visits.receipts_of(ticket),
             visit_states=visits.VISIT_STATE_LABELS, receipt_states=visits.RECEIPT_STATE_LABELS,
             has_endpoint=lambda name: name in current_app.view_functions,
             local=self._local,
