@@ -8,8 +8,27 @@ from flask_login import current_user
 from . import ROOT
 
 SUPPORTED = ("zh_CN", "en")
+
+
+class _NamedLocale(Locale):
+    """A locale whose name is worked out once. Babel builds ``str(locale)`` anew on each
+    call, and Flask-Babel asks for it for every translated text: about a hundred times a
+    page."""
+
+    def __str__(self) -> str:
+        name = self.__dict__.get("_portal_name")
+        if name is None:
+            name = self.__dict__["_portal_name"] = super().__str__()
+        return name
+
+
+def _parse(code: str) -> Locale:
+    parsed = Locale.parse(code)
+    return _NamedLocale(parsed.language, parsed.territory, parsed.script, parsed.variant)
+
+
 # Parsed once: Babel parses a locale name afresh (with a look on disk) on every request.
-_PARSED = {code: Locale.parse(code) for code in SUPPORTED}
+_PARSED = {code: _parse(code) for code in SUPPORTED}
 
 
 def select_locale():
