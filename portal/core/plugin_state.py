@@ -10,6 +10,12 @@ from ..plugins import current_plugins
 from .models import BranchPlugin
 
 
+def _installed(names) -> frozenset[str]:
+    """The names among ``names`` of plugins this portal has installed (a stored row may
+    name one since removed)."""
+    known = set(current_plugins().names())
+    return frozenset(name for name in names if name in known)
+
 
 def enabled_plugins(branch_id: int | None) -> frozenset[str]:
     """Plugin names switched on for the branch (cached for the request)."""
@@ -20,8 +26,7 @@ def enabled_plugins(branch_id: int | None) -> frozenset[str]:
                 BranchPlugin.branch_id == branch_id, BranchPlugin.enabled.is_(True)
             )
         )
-        known = set(current_plugins().names())
-        cache[branch_id] = frozenset(name for name in rows if name in known)
+        cache[branch_id] = _installed(rows)
     return cache[branch_id]
 
 
@@ -30,10 +35,9 @@ def remember_running(branch_id: int | None, *, anywhere, here) -> None:
     plugins running anywhere and in their branch, so this request asks no more."""
     if not has_request_context():
         return
-    known = set(current_plugins().names())
     cache = g.setdefault("_portal_enabled", {})
-    cache.setdefault("anywhere", frozenset(name for name in anywhere if name in known))
-    cache.setdefault(branch_id, frozenset(name for name in here if name in known))
+    cache.setdefault("anywhere", _installed(anywhere))
+    cache.setdefault(branch_id, _installed(here))
 
 
 def enabled_anywhere() -> frozenset[str]:
@@ -42,7 +46,7 @@ def enabled_anywhere() -> frozenset[str]:
     cache = g.setdefault("_portal_enabled", {}) if has_request_context() else {}
     if "anywhere" not in cache:
         rows = db.session.scalars(select(BranchPlugin.plugin).where(BranchPlugin.enabled.is_(True)).distinct())
-        cache["anywhere"] = frozenset(rows) & set(current_plugins().names())
+        cache["anywhere"] = _installed(rows)
     return cache["anywhere"]
 
 
@@ -55,8 +59,7 @@ def settings_for(branch_id: int) -> dict[str, dict]:
         plugins = current_plugins()
         rows = db.session.scalars(select(BranchPlugin).where(BranchPlugin.branch_id == branch_id)).all()
         if branch_id not in cache:  # the same rows say which plugins run: no second statement
-            known = set(plugins.names())
-            cache[branch_id] = frozenset(row.plugin for row in rows if row.enabled and row.plugin in known)
+            cache[branch_id] = _installed(row.plugin for row in rows if row.enabled)
         stored = {row.plugin: row.settings for row in rows}
         cache[key] = {
             name: plugins.effective_settings(name, stored.get(name))

@@ -312,6 +312,10 @@ class ScopedModelView(GuardedMixin, ModelView):
             value = column_fmt(self, context, model, name)
         else:
             value = self._get_field_value(model, name)
+        return self._shown(value, name, column_type_formatters)
+
+    def _shown(self, value, name, column_type_formatters):
+        """A column's value as the list shows it: its choice label, else its type's format."""
         choices_map = self._column_choices_map.get(name)
         if choices_map:
             return choices_map.get(value) or value
@@ -327,20 +331,8 @@ class ScopedModelView(GuardedMixin, ModelView):
         the formatter and the dotted-name walk looked up once per page, not per cell."""
         if name in self.column_formatters or "." in name:
             return lambda row: self.get_list_value(context, row, name)
-        choices = self._column_choices_map.get(name)
         type_formatters = self.column_type_formatters
-        found = self.__dict__.setdefault("_portal_type_formatters", {})
-
-        def read(row):
-            value = getattr(row, name, None)
-            if choices:
-                return choices.get(value) or value
-            key = (id(type_formatters), type(value))
-            if key not in found:
-                found[key] = next((fmt for kind, fmt in type_formatters.items() if isinstance(value, kind)), None)
-            type_fmt = found[key]
-            return value if type_fmt is None else type_fmt(self, value, name)
-        return read
+        return lambda row: self._shown(getattr(row, name, None), name, type_formatters)
 
     # -- per-language parts of every list page, worked out once -------------------------
     def _get_filter_groups(self):

@@ -83,13 +83,6 @@ class Plan:
     related: tuple[_Related, ...]
     statement: object
 
-    def read(self, ids: list) -> list[PlainRow]:
-        """The rows with these ids, in the order of ``ids``."""
-        if not ids:
-            return []
-        rows = {row.id: row for row in self._rows(db.session.execute(self.statement.where(self._id.in_(ids))))}
-        return [rows[pk] for pk in ids if pk in rows]
-
     def read_page(self, page_ids, order, count):
         """(rows, count) in one statement: the rows whose ids the ``page_ids`` select
         finds, in ``order``, and the ``count`` scalar subquery (None when the page is
@@ -150,20 +143,14 @@ def plan(model, list_columns, extras=(), properties=()) -> Plan | None:
                 return None
             if tail not in columns:
                 columns.append(tail)
-    select_list = [getattr(model, name) for name in own]
-    joins = []
+    statement = select(*(getattr(model, name) for name in own)).select_from(model)
     related = []
     for key, names in wanted.items():
-        relation = mapper.relationships[key]
-        target = relation.mapper.class_
+        target = mapper.relationships[key].mapper.class_
         alias = aliased(target)
-        joins.append((alias, getattr(model, key).of_type(alias)))
         columns = tuple(getattr(alias, name) for name in names)
-        select_list.extend(columns)
+        statement = statement.add_columns(*columns).outerjoin(getattr(model, key).of_type(alias))
         related.append(_Related(key, _row_class(target, names, display=True), columns))
-    statement = select(*select_list).select_from(model)
-    for alias, on in joins:
-        statement = statement.outerjoin(on)
     for prop in properties:
         if not isinstance(inspect.getattr_static(model, prop, None), property):
             raise TypeError(f"{model.__name__}.{prop} is not a plain property")
