@@ -10,11 +10,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from .core.models import BranchPlugin, User
+from .core.models import BranchPlugin, Role, User
+from .core.models.user import user_role
 from .core.plugin_state import remember_running
 from .core.models.types import utcnow
 from .extensions import db, login_manager
@@ -38,9 +39,13 @@ _IN_OWN_BRANCH = (select(func.aggregate_strings(BranchPlugin.plugin, ","))
                   .correlate(User).scalar_subquery())
 
 # Every page reads the signed-in person with their branch and roles, and asks which plugins
-# run in their branch (HQ: anywhere) to draw the menu: one statement, built once.
+# run in their branch (HQ: anywhere) to draw the menu: one statement, built once. The roles
+# are joined flat: joinedload nests "user_role JOIN role" in brackets, which SQLite answered
+# by scanning every user's roles on every page (0.39 ms against 0.02 ms flat).
 _SIGNED_IN = (select(User, _ANYWHERE, _IN_OWN_BRANCH)
-              .options(joinedload(User.branch), joinedload(User.roles))
+              .outerjoin(user_role, user_role.c.user_id == User.id)
+              .outerjoin(Role, Role.id == user_role.c.role_id)
+              .options(joinedload(User.branch), contains_eager(User.roles))
               .where(User.id == bindparam("user_id")))
 
 
