@@ -1,11 +1,12 @@
 """The single instance of each Flask extension; the app factory binds them."""
 
-from flask_babel import Babel
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .i18n import PortalBabel
 
 # Stable constraint names on SQLite and PostgreSQL alike, so migrations can drop them.
 NAMING_CONVENTION = {
@@ -23,5 +24,5 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
-babel = Babel()
+babel = PortalBabel()
 csrf = CSRFProtect()

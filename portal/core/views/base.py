@@ -23,7 +23,7 @@ from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
 from ...extensions import db
-from ...i18n import local_minute
+from ...i18n import local_minute, minute_formatter
 from .. import access
 from ..models import Branch
 from ..models.mixins import SoftDeleteMixin, VersionedMixin
@@ -32,8 +32,27 @@ from . import list_table, plain_rows
 from .fields import PortalFilterConverter, PortalModelConverter
 
 
+def per_page(prepare):
+    """A list formatter that works out once per page what all its rows share (labels in
+    the reader's language, the time zone, a URL pattern). ``prepare(view, context, name)``
+    returns ``row -> value``; the list table calls it once per page
+    (:meth:`ScopedModelView.cell_reader`), anything else calls the formatter as
+    Flask-Admin does, one row at a time."""
+
+    def formatter(view, context, model, name):
+        return prepare(view, context, name)(model)
+
+    formatter.for_page = prepare
+    formatter.__doc__ = prepare.__doc__
+    return formatter
+
+
 def _fmt_datetime(view, value, name=None):
     return local_minute(value)
+
+
+# A list shows many moments: the time zone is looked up once per page.
+_fmt_datetime.for_page = lambda view, name: minute_formatter()
 
 
 def _fmt_date(view, value, name=None):
@@ -45,6 +64,7 @@ def _fmt_money(view, value, name=None):
 
 
 MAX_ID = 2**31 - 1  # PostgreSQL INTEGER
+_UNSEEN = object()
 
 
 def _positive_int(raw):
@@ -319,20 +339,49 @@ class ScopedModelView(GuardedMixin, ModelView):
         choices_map = self._column_choices_map.get(name)
         if choices_map:
             return choices_map.get(value) or value
+        type_fmt = self._type_formatter(value, column_type_formatters)
+        return value if type_fmt is None else type_fmt(self, value, name)
+
+    def _type_formatter(self, value, column_type_formatters):
         found = self.__dict__.setdefault("_portal_type_formatters", {})
         key = (id(column_type_formatters), type(value))
         if key not in found:
             found[key] = next((fmt for kind, fmt in column_type_formatters.items() if isinstance(value, kind)), None)
-        type_fmt = found[key]
-        return value if type_fmt is None else type_fmt(self, value, name)
+        return found[key]
 
     def cell_reader(self, context, name):
-        """``row -> value`` for one list column, the same as ``get_list_value`` gives, with
-        the formatter and the dotted-name walk looked up once per page, not per cell."""
-        if name in self.column_formatters or "." in name:
+        """``row -> value`` for one list column, the same as ``get_list_value`` gives,
+        with what every row shares (the formatter, its labels, the type's format, the
+        dotted-name walk) worked out once per page, not per cell."""
+        formatter = self.column_formatters.get(name)
+        prepare = getattr(formatter, "for_page", None)
+        if prepare is not None:
+            read = prepare(self, context, name)
+        elif formatter is not None or "." in name:
             return lambda row: self.get_list_value(context, row, name)
-        type_formatters = self.column_type_formatters
-        return lambda row: self._shown(getattr(row, name, None), name, type_formatters)
+        else:
+            read = lambda row: getattr(row, name, None)  # noqa: E731
+        choices_map = self._column_choices_map.get(name)
+        if choices_map:
+            def chosen(row):
+                value = read(row)
+                return choices_map.get(value) or value
+
+            return chosen
+        type_formatters, by_type = self.column_type_formatters, {}
+
+        def shown(row):
+            value = read(row)
+            kind = type(value)
+            fmt = by_type.get(kind, _UNSEEN)
+            if fmt is _UNSEEN:
+                fmt = self._type_formatter(value, type_formatters)
+                page_fmt = getattr(fmt, "for_page", None)
+                fmt = by_type[kind] = (page_fmt(self, name) if page_fmt is not None
+                                       else (lambda v, fmt=fmt: fmt(self, v, name)) if fmt is not None else None)
+            return value if fmt is None else fmt(value)
+
+        return shown
 
     # -- per-language parts of every list page, worked out once -------------------------
     def _get_filter_groups(self):
@@ -366,13 +415,11 @@ class ScopedModelView(GuardedMixin, ModelView):
             delete_form=context["delete_form"],
         )
 
-    def row_url(self, endpoint: str, pk) -> str:
-        """``endpoint``'s URL for one row (``?id=``): url_for once per page, not per row."""
-        patterns = g.setdefault("_portal_row_urls", {})
-        key = (self.endpoint, endpoint)
-        if key not in patterns:
-            patterns[key] = self.get_url(endpoint, id=list_table.PK)
-        return patterns[key].replace(list_table.PK, quote(str(pk), safe=""), 1)
+    def row_urls(self, endpoint: str):
+        """``pk -> URL`` of ``endpoint`` for one row (``?id=``): url_for once per page,
+        not per row."""
+        pattern = self.get_url(endpoint, id=list_table.PK)
+        return lambda pk: pattern.replace(list_table.PK, quote(str(pk), safe=""), 1)
 
     def _filters_by_date(self, filters) -> bool:
         """Is one of the applied filters on the record's ``created_at``?"""

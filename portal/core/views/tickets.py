@@ -16,14 +16,14 @@ from sqlalchemy.orm import joinedload
 from io import BytesIO
 
 from ...extensions import db
-from ...i18n import local_minute
+from ...i18n import local_minute, minute_formatter
 from .. import access, sla, tickets, visits
 from ..models import Attachment, Branch, Charge, Customer, Product, Quote, Ticket, TicketEvent, User
 from ..models.ticket import CHANNELS, HANDLINGS, NATURES, PRIORITIES
 from ..models.types import utcnow
 from ..plugin_state import settings_for
 from ..workflow import NATURE_DEPARTMENT, STATE_LABELS
-from .base import ScopedModelView, commit_change
+from .base import ScopedModelView, commit_change, per_page
 from .fields import to_utc
 from .ticket_lists import SHOW_OPTIONS, ChoiceFilter, ShowFilter, preset_url, search_condition
 
@@ -42,25 +42,48 @@ def _label(mapping, code):
     return str(mapping.get(code, code)) if code else ""
 
 
-def _fmt_state(view, context, model, name):
-    tone = {"cancelled": "secondary", "closed": "dark", "resolved": "success",
-            "waiting_customer": "warning"}.get(model.state, "primary")
-    return Markup(f'<span class="badge badge-{tone}">{escape(tickets.state_label(model.state))}</span>')
+@per_page
+def _fmt_state(view, context, name):
+    badges = {}  # a list shows a handful of states: each badge is drawn once
+
+    def badge(model):
+        state = model.state
+        if state not in badges:
+            tone = {"cancelled": "secondary", "closed": "dark", "resolved": "success",
+                    "waiting_customer": "warning"}.get(state, "primary")
+            badges[state] = Markup(f'<span class="badge badge-{tone}">{escape(tickets.state_label(state))}</span>')
+        return badges[state]
+
+    return badge
 
 
-def _fmt_due(view, context, model, name):
-    due = model.sla_next_due_at
-    if not model.is_open:
-        return ""
-    now = utcnow()
-    text = escape(view._local(due)) if due else escape(_("paused")) if model.paused_since else ""
-    if model.sla_breached or (due is not None and due < now):
-        return Markup(f'<span class="badge badge-danger" data-sla="breached">{escape(_("Breached"))}</span> {text}')
-    return Markup(f'<span data-sla="running">{text}</span>')
+@per_page
+def _fmt_due(view, context, name):
+    now, minute = utcnow(), minute_formatter()
+    paused, breached = escape(_("paused")), escape(_("Breached"))
+
+    def due(model):
+        if not model.is_open:
+            return ""
+        at = model.sla_next_due_at
+        text = escape(minute(at)) if at else paused if model.paused_since else ""
+        if model.sla_breached or (at is not None and at < now):
+            return Markup(f'<span class="badge badge-danger" data-sla="breached">{breached}</span> {text}')
+        return Markup(f'<span data-sla="running">{text}</span>')
+
+    return due
 
 
-def _fmt_number(view, context, model, name):
-    return Markup(f'<a href="{escape(view.row_url(".details_view", model.id))}">{escape(model.number)}</a>')
+@per_page
+def _fmt_number(view, context, name):
+    url = view.row_urls(".details_view")
+    return lambda model: Markup(f'<a href="{escape(url(model.id))}">{escape(model.number)}</a>')
+
+
+@per_page
+def _fmt_kind(view, context, name):
+    labels = tickets.kind_labels()
+    return lambda model: _label(labels, model.kind)
 
 
 class TicketView(ScopedModelView):
@@ -77,7 +100,7 @@ class TicketView(ScopedModelView):
                           "closed_at")
     column_formatters = {
         "state": _fmt_state, "sla_next_due_at": _fmt_due, "number": _fmt_number,
-        "kind": lambda v, c, m, n: _label(tickets.kind_labels(), m.kind),
+        "kind": _fmt_kind,
     }
     column_formatters_export = {
         "kind": lambda v, c, m, n: _label(tickets.KIND_LABELS, m.kind),
