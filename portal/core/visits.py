@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from . import access, tickets
@@ -434,7 +435,10 @@ def return_item(receipt: RepairReceipt, returned_to: str, user: User, seen_versi
 # --- for the ticket page ------------------------------------------------------------------------------
 
 def visits_of(ticket: Ticket) -> list[Visit]:
-    return db.session.scalars(select(Visit).where(Visit.ticket_id == ticket.id).order_by(Visit.scheduled_for)).all()
+    """The ticket's visits with their engineers; the page shows the engineers' names, not
+    their roles."""
+    return db.session.scalars(select(Visit).where(Visit.ticket_id == ticket.id).order_by(Visit.scheduled_for)
+                              .options(selectinload(Visit.engineers).lazyload(User.roles))).all()
 
 
 def receipts_of(ticket: Ticket) -> list[RepairReceipt]:
