@@ -50,6 +50,8 @@ class PortalPlugins:
         ``<plugin>.<part>`` and switched on and off with the plugin."""
         self.__dict__.pop("_portal_all_kinds", None)  # kept by core.tickets.all_kind_choices
         self.__dict__.pop("_portal_kind_labels", None)  # and core.tickets.kind_labels
+        self.__dict__.pop("_portal_callers", None)  # and _only
+        self.__dict__.pop("_portal_settings_specs", None)  # and settings_spec
         self.pm.register(module, name=name)
         for part in getattr(module, "PORTAL_PARTS", ()):
             self.pm.register(importlib.import_module(f"{module.__name__}.{part}"), name=f"{name}.{part}")
@@ -69,16 +71,24 @@ class PortalPlugins:
         return tuple(CORE_MODULES)
 
     def _only(self, names: Iterable[str], hook_name: str):
-        keep = set(names)
-        others = [p for n, p in self.pm.list_name_plugin() if n not in keep and n.split(".")[0] not in keep]
-        return self.pm.subset_hook_caller(hook_name, remove_plugins=others)
+        # Plugins are registered once, at start-up: a branch's caller of a hook is worked
+        # out once, not on every hook call of every page.
+        keep = frozenset(names)
+        callers = self.__dict__.setdefault("_portal_callers", {})
+        if (keep, hook_name) not in callers:
+            others = [p for n, p in self.pm.list_name_plugin() if n not in keep and n.split(".")[0] not in keep]
+            callers[keep, hook_name] = self.pm.subset_hook_caller(hook_name, remove_plugins=others)
+        return callers[keep, hook_name]
 
     def info(self, name: str) -> PluginInfo:
         found = self._only([name], "portal_plugin_info")()
         return found or PluginInfo(label=name)
 
     def settings_spec(self, name: str) -> list[Setting]:
-        return [s for group in self._only([name], "portal_settings")() for s in group]
+        specs = self.__dict__.setdefault("_portal_settings_specs", {})  # fixed once registered
+        if name not in specs:
+            specs[name] = tuple(s for group in self._only([name], "portal_settings")() for s in group)
+        return list(specs[name])
 
     def defaults(self, name: str) -> dict:
         return {s.key: s.default for s in self.settings_spec(name)}
