@@ -66,9 +66,14 @@ def show_condition(value: str, now: datetime | None = None):
 def preset_url(code: str) -> str:
     """The ticket list with one quick view applied. ShowFilter is the first filter of
     TicketView, so Flask-Admin names its argument ``flt0_0``; paging and export keep it."""
-    from flask import url_for
+    from urllib.parse import quote
 
-    return url_for("ticket.index_view", flt0_0=code)
+    from flask import g, url_for
+
+    # Built once per request: the list and the dashboard link every quick view.
+    if "_portal_preset_url" not in g:
+        g._portal_preset_url = url_for("ticket.index_view", flt0_0="__portal_preset__")
+    return g._portal_preset_url.replace("__portal_preset__", quote(code, safe=""), 1)
 
 
 class ShowFilter(BaseSQLAFilter):
