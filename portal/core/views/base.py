@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask import has_request_context
 from jinja2 import pass_context
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import defaultload, selectinload
+from sqlalchemy.orm import defaultload, joinedload, selectinload
 from sqlalchemy import inspect as sa_inspect
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
@@ -281,28 +281,30 @@ class ScopedModelView(GuardedMixin, ModelView):
         page_size = page_size or (self.big_export_rows if g.get("_portal_export_loads") is not None else self.page_size)
         after = _positive_int(request.args.get("after"))
         keyset = sort_column is None and self.column_default_sort == ("id", True)  # newest first
-        _count, query = super().get_list(None if keyset else page, sort_column, sort_desc, search, filters,
-                                         execute=False, page_size=page_size)
-        unpaged = query.limit(None).offset(None).options(*self._quiet_relations(), *g.get("_portal_export_loads", ()))
-        ids = unpaged.order_by(None).enable_eagerloads(False).with_entities(self.model.id)
-        counted = select(func.count()).select_from(ids.limit(self.count_cap + 1).subquery())
-        by_date = keyset and self._filters_by_date(filters)
         M = self.model
+        # The ids are found with no loader options on the query: they load nothing there,
+        # yet SQLAlchemy works them into the statement's cache key on every page, which cost
+        # more than running the statement (docs/performance.md). Only ORM reads get them.
+        ordered = self._list_query(sort_column, sort_desc, search, filters)
+        counted = select(func.count()).select_from(ordered.order_by(None).with_entities(M.id)
+                                                   .limit(self.count_cap + 1).subquery())
+        by_date = keyset and self._filters_by_date(filters)
         if by_date:
             # A date range lists by date, newest first, which the (…, created_at) indexes
             # answer in order; by id, PostgreSQL walked every newer ticket to reach it.
-            unpaged = unpaged.order_by(None).order_by(M.created_at.desc(), M.id.desc())
-            query = unpaged.limit(page_size)
+            ordered = ordered.order_by(None).order_by(M.created_at.desc(), M.id.desc())
             if after is not None:
                 pivot = select(M.created_at).where(M.id == after).scalar_subquery()
-                query = unpaged.filter(or_(M.created_at < pivot, and_(M.created_at == pivot, M.id < after)))
-                query = query.limit(page_size)
-        elif keyset and after is not None:
-            query = unpaged.filter(M.id < after).limit(page_size)
+                ordered = ordered.filter(or_(M.created_at < pivot, and_(M.created_at == pivot, M.id < after)))
+            paged = ordered.limit(page_size)
+        elif keyset:
+            paged = (ordered.filter(M.id < after) if after is not None else ordered).limit(page_size)
+        else:
+            paged = self._apply_pagination(ordered, page, page_size)
         # Find the page's ids from the indexes first, then read just those rows with their
         # relations: sorting thousands of wide joined rows to keep twenty was what made a
         # filtered list slow.
-        page_ids = query.enable_eagerloads(False).with_entities(M.id)
+        page_ids = paged.with_entities(M.id)
         plan = self._plain_plan() if execute and keyset and g.get("_portal_plain_rows") == self.endpoint else None
         shown = None
         if plan is not None:
@@ -310,9 +312,9 @@ class ScopedModelView(GuardedMixin, ModelView):
             rows, shown = plan.read_page(page_ids.subquery().select(), order, counted.scalar_subquery())
         elif execute and keyset:
             ids_shown = [pk for (pk,) in page_ids]
-            rows = unpaged.filter(M.id.in_(ids_shown)).all() if ids_shown else []
+            rows = ordered.options(*self._orm_loads()).filter(M.id.in_(ids_shown)).all() if ids_shown else []
         else:
-            rows = query.all() if execute else query
+            rows = paged.options(*self._orm_loads()).all() if execute else paged.options(*self._orm_loads())
         if shown is None:
             shown = db.session.scalar(counted)
         older = rows[-1].id if execute and keyset and len(rows) == page_size else None
@@ -322,6 +324,23 @@ class ScopedModelView(GuardedMixin, ModelView):
             first_url=self._page_url(None) if after is not None else None,
         )
         return None, rows
+
+    def _orm_loads(self):
+        """What a list read as records loads with them: Flask-Admin's joins for the
+        columns shown, minus the related rows' own collections, plus an export's."""
+        return (*(joinedload(attr) for attr in self._auto_joins), *self._quiet_relations(),
+                *g.get("_portal_export_loads", ()))
+
+    def _list_query(self, sort_column, sort_desc, search, filters):
+        """Flask-Admin's list query — the user's scope, search, filters and sort order —
+        without its loader options or paging (``get_list`` adds what each read needs)."""
+        joins, query = {}, self.get_query()
+        if self._search_supported and search:
+            query, _count, joins, _count_joins = self._apply_search(query, None, joins, {}, search)
+        if filters and self._filters:
+            query, _count, joins, _count_joins = self._apply_filters(query, None, joins, {}, filters)
+        query, _joins = self._apply_sorting(query, joins, sort_column, sort_desc)
+        return query
 
     def _get_list_value(self, context, model, name, column_formatters, column_type_formatters):
         """Flask-Admin's, with the type formatter found once per type rather than by a
