@@ -413,6 +413,13 @@ class ScopedModelView(GuardedMixin, ModelView):
             kept[locale] = super()._get_filter_groups()
         return kept[locale]
 
+    def search_placeholder(self):
+        kept = self.__dict__.setdefault("_portal_search_placeholders", {})
+        locale = str(get_locale())
+        if locale not in kept:
+            kept[locale] = super().search_placeholder()
+        return kept[locale]
+
     def get_list_row_actions(self):
         kept = self.__dict__.setdefault("_portal_row_actions", {})
         key = (str(get_locale()), self.can_view_details, self.can_edit, self.can_delete)

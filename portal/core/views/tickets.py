@@ -151,7 +151,7 @@ class TicketView(ScopedModelView):
 
     @expose("/")
     def index_view(self):
-        self._template_args["presets"] = self.preset_urls()
+        self._template_args["presets"] = self.preset_urls  # called only when the links are drawn
         self._template_args["can_open"] = access.can("ticket.create")
         return super().index_view()
 
