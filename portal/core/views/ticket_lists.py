@@ -10,10 +10,10 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, or_, select, union
+from sqlalchemy import Integer, bindparam, column, or_, text
 
 from .. import access
-from ..models import Contact, Customer, Product, Ticket
+from ..models import Ticket
 from ..models.types import utcnow
 from ..plugin_state import settings_for
 from ..workflow import OPEN_STATES
@@ -101,10 +101,23 @@ class ChoiceFilter(FilterEqual):
         return _l("is")
 
 
-def _starts_with(column, term: str):
-    """A prefix match both databases answer from the column's index (LIKE would not:
-    SQLite's LIKE ignores case and PostgreSQL's needs a special operator class)."""
-    return and_(column >= term, column < term + "\U0010ffff")
+# One set of ticket ids, each part found through its own index. Written as an OR of
+# IN-subqueries instead, PostgreSQL read all million tickets for one phone number. The
+# prefix matches are ``column >= term AND column < term + U+10FFFF``: both databases answer
+# them from the column's index (LIKE would not: SQLite's LIKE ignores case and PostgreSQL's
+# needs a special operator class). Written once as SQL with parameters, the fragment costs
+# nothing to build per search; built from expressions, it took a quarter of a millisecond.
+_FOUND = """
+SELECT ticket.id FROM ticket WHERE ticket.number >= :number_from AND ticket.number < :number_to
+UNION SELECT ticket.id FROM ticket WHERE ticket.customer_id IN (
+  SELECT customer.id FROM customer WHERE customer.phone >= :term_from AND customer.phone < :term_to
+  UNION SELECT customer_contact.customer_id FROM customer_contact
+    WHERE customer_contact.phone >= :term_from AND customer_contact.phone < :term_to
+  UNION SELECT customer.id FROM customer WHERE customer.name >= :term_from AND customer.name < :term_to)
+UNION SELECT ticket.id FROM ticket WHERE ticket.product_id IN (
+  SELECT product.id FROM product WHERE product.serial_number >= :term_from AND product.serial_number < :term_to)
+"""
+_AFTER_EVERY_PREFIX = "\U0010ffff"
 
 
 def search_condition(term: str):
@@ -112,17 +125,12 @@ def search_condition(term: str):
     customer's or a contact's phone, the product's serial and the customer's name from
     their start (each through an index), and — for words — the summary anywhere."""
     term = term.strip()
-    # One set of ticket ids, each part found through its own index. Written as an OR of
-    # IN-subqueries instead, PostgreSQL read all million tickets for one phone number.
-    found = union(
-        select(Ticket.id).where(_starts_with(Ticket.number, term.upper())),
-        select(Ticket.id).where(Ticket.customer_id.in_(union(
-            select(Customer.id).where(_starts_with(Customer.phone, term)),
-            select(Contact.customer_id).where(_starts_with(Contact.phone, term)),
-            select(Customer.id).where(_starts_with(Customer.name, term))))),
-        select(Ticket.id).where(Ticket.product_id.in_(
-            select(Product.id).where(_starts_with(Product.serial_number, term)))),
-    )
+    number = term.upper()
+    found = text(_FOUND).bindparams(
+        # unique: each word of a search gets its own parameters in the one statement
+        bindparam("number_from", number, unique=True), bindparam("number_to", number + _AFTER_EVERY_PREFIX, unique=True),
+        bindparam("term_from", term, unique=True), bindparam("term_to", term + _AFTER_EVERY_PREFIX, unique=True),
+    ).columns(column("id", Integer))
     matches = [Ticket.id.in_(found)]
     if not term.replace("-", "").replace(" ", "").isdigit():
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
