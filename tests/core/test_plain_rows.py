@@ -119,8 +119,26 @@ def test_a_plain_row_holds_only_what_was_selected(app, world):
         ticket_id = db.session.scalar(db.select(Ticket.id).where(Ticket.assignee_id.is_(None)).limit(1))
         count = db.select(db.func.count(Ticket.id)).scalar_subquery()
         [row], _count = view._plain_plan().read_page(db.select(Ticket.id).where(Ticket.id == ticket_id),
-                                                     (Ticket.id,), count)
+                                                     ("id",), count)
         assert isinstance(row, PlainRow) and row.assignee is None
         assert "description" not in type(row).__slots__  # the list does not show it
         assert row.is_open == (row.state not in ("resolved", "closed", "cancelled"))
         assert str(row.branch) == str(db.session.get(Branch, row.branch.id))
+
+
+def test_only_plain_foreign_keys_are_joined_as_plain_columns():
+    """A related row joined by anything but its foreign key (a link table, extra join
+    criteria) would be joined wrongly as plain columns: such a list keeps the ORM's join."""
+    from sqlalchemy import inspect as sa_inspect
+
+    from plugins.equipment_field.dispatch.models import FieldExpenseClaim
+    from portal.core.views.plain_rows import _simple_join, plan
+
+    tickets = sa_inspect(Ticket)
+    assert all(_simple_join(tickets, tickets.relationships[key]) for key in ("customer", "assignee", "branch"))
+    users = sa_inspect(User)
+    assert not _simple_join(users, users.relationships["roles"])  # through user_role
+    claims = sa_inspect(FieldExpenseClaim)
+    lines = next(r for r in claims.relationships if r.mapper.class_.__name__ == "FieldExpenseLine")
+    assert not _simple_join(claims, lines)  # "... and not deleted"
+    assert plan(User, ["username", "roles"]) is None

@@ -308,8 +308,8 @@ class ScopedModelView(GuardedMixin, ModelView):
         plan = self._plain_plan() if execute and keyset and g.get("_portal_plain_rows") == self.endpoint else None
         shown = None
         if plan is not None:
-            order = (M.created_at.desc(), M.id.desc()) if by_date else (M.id.desc(),)
-            rows, shown = plan.read_page(page_ids.subquery().select(), order, counted.scalar_subquery())
+            rows, shown = plan.read_page(page_ids.subquery().select(), ("created_at", "id") if by_date else ("id",),
+                                         counted.scalar_subquery())
         elif execute and keyset:
             ids_shown = [pk for (pk,) in page_ids]
             rows = ordered.options(*self._orm_loads()).filter(M.id.in_(ids_shown)).all() if ids_shown else []
