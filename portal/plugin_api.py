@@ -20,7 +20,7 @@ from .core.models import Ticket, User, Visit
 from .core.plugin_state import settings_for
 from .core.tickets import TicketError
 from .core.models.types import Money, UTCDateTime, utcnow
-from .core.views.base import PortalView, ScopedModelView, commit_change
+from .core.views.base import PortalView, ScopedModelView, commit_change, per_page
 from .extensions import db
 
 hookimpl = pluggy.HookimplMarker("portal")
@@ -226,7 +226,7 @@ def clean_signature(raw):
 
 __all__ = [
     "Card", "Permission", "PluginInfo", "RoleSpec", "Setting", "TicketKind", "Transition", "db", "hookimpl",
-    "require_plugin", "ScopedModelView", "PortalView", "commit_change", "BranchOwnedMixin", "SoftDeleteMixin",
+    "require_plugin", "ScopedModelView", "PortalView", "commit_change", "per_page", "BranchOwnedMixin", "SoftDeleteMixin",
     "TimestampMixin", "VersionedMixin", "UTCDateTime", "Money", "utcnow", "can", "require",
     "scope", "sees_all_branches", "schedule_callback", "open_complaint",
     "propose_penalty",

@@ -142,3 +142,24 @@ def test_only_plain_foreign_keys_are_joined_as_plain_columns():
     lines = next(r for r in claims.relationships if r.mapper.class_.__name__ == "FieldExpenseLine")
     assert not _simple_join(claims, lines)  # "... and not deleted"
     assert plan(User, ["username", "roles"]) is None
+
+
+def test_a_per_page_formatter_gives_each_row_the_same_value_when_called_per_row(app, world):
+    """The list works a ``per_page`` formatter out once per page; Flask-Admin's own table,
+    and any other caller, call it row by row: both must show the same."""
+    from flask_login import login_user
+
+    from portal.core.views.base import per_page
+
+    _with_odd_rows(app, world)
+    with app.test_request_context("/admin/ticket/"):  # the list's own URLs are relative to it
+        login_user(db.session.get(User, world["users"]["admin"]))
+        view = next(v for v in _big_lists(app) if v.endpoint == "ticket")
+        rows = db.session.scalars(db.select(Ticket).order_by(Ticket.id)).all()
+        formatters = {name: fmt for name, fmt in view.column_formatters.items() if hasattr(fmt, "for_page")}
+        assert set(formatters) >= {"state", "sla_next_due_at", "number", "kind"}
+        for name, fmt in formatters.items():
+            read = fmt.for_page(view, None, name)
+            assert [str(read(row)) for row in rows] == [str(fmt(view, None, row, name)) for row in rows]
+        assert [str(per_page(lambda v, c, n: lambda row: row.id)(view, None, row, "id")) for row in rows] == \
+            [str(row.id) for row in rows]
