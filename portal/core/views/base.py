@@ -51,8 +51,9 @@ def _fmt_datetime(view, value, name=None):
     return local_minute(value)
 
 
-# A list shows many moments: the time zone is looked up once per page.
-_fmt_datetime.for_page = lambda view, name: minute_formatter()
+# A list shows many moments: the time zone is looked up once per page. (A type formatter's
+# ``for_page`` returns ``value -> text``; a column formatter's, ``row -> value``.)
+_fmt_datetime.for_page = lambda view, context, name: minute_formatter()
 
 
 def _fmt_date(view, value, name=None):
@@ -314,7 +315,8 @@ class ScopedModelView(GuardedMixin, ModelView):
             ids_shown = [pk for (pk,) in page_ids]
             rows = ordered.options(*self._orm_loads()).filter(M.id.in_(ids_shown)).all() if ids_shown else []
         else:
-            rows = paged.options(*self._orm_loads()).all() if execute else paged.options(*self._orm_loads())
+            paged = paged.options(*self._orm_loads())
+            rows = paged.all() if execute else paged
         if shown is None:
             shown = db.session.scalar(counted)
         older = rows[-1].id if execute and keyset and len(rows) == page_size else None
@@ -396,7 +398,7 @@ class ScopedModelView(GuardedMixin, ModelView):
             if fmt is _UNSEEN:
                 fmt = self._type_formatter(value, type_formatters)
                 page_fmt = getattr(fmt, "for_page", None)
-                fmt = by_type[kind] = (page_fmt(self, name) if page_fmt is not None
+                fmt = by_type[kind] = (page_fmt(self, context, name) if page_fmt is not None
                                        else (lambda v, fmt=fmt: fmt(self, v, name)) if fmt is not None else None)
             return value if fmt is None else fmt(value)
 
@@ -407,24 +409,22 @@ class ScopedModelView(GuardedMixin, ModelView):
         """The filter menu's texts. Flask-Admin builds the filters (and their options) once
         at start-up and translates them all on every page; the translation is kept per
         language instead."""
-        kept = self.__dict__.setdefault("_portal_filter_groups", {})
-        locale = str(get_locale())
-        if locale not in kept:
-            kept[locale] = super()._get_filter_groups()
-        return kept[locale]
+        return self.kept_per_language("filter_groups", super()._get_filter_groups)
 
     def search_placeholder(self):
-        kept = self.__dict__.setdefault("_portal_search_placeholders", {})
-        locale = str(get_locale())
-        if locale not in kept:
-            kept[locale] = super().search_placeholder()
-        return kept[locale]
+        return self.kept_per_language("search_placeholder", super().search_placeholder)
 
     def get_list_row_actions(self):
-        kept = self.__dict__.setdefault("_portal_row_actions", {})
-        key = (str(get_locale()), self.can_view_details, self.can_edit, self.can_delete)
+        return self.kept_per_language("row_actions", super().get_list_row_actions,
+                                      self.can_view_details, self.can_edit, self.can_delete)
+
+    def kept_per_language(self, what, work_out, *depends_on):
+        """``work_out()`` once per language (and ``depends_on``) for this view: parts of a
+        list page that are the same on every page for readers of one language."""
+        kept = self.__dict__.setdefault("_portal_kept", {})
+        key = (what, str(get_locale()), *depends_on)
         if key not in kept:
-            kept[key] = super().get_list_row_actions()
+            kept[key] = work_out()
         return kept[key]
 
     @pass_context

@@ -15,7 +15,6 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask_admin.babel import gettext as admin_gettext
-from flask_babel import get_locale
 from flask_admin.model import template as row_templates
 from markupsafe import Markup, escape
 
@@ -93,9 +92,7 @@ def _header(view, list_columns, actions, sort_column, sort_desc, sort_url):
 def _heads(view, list_columns):
     """Each column head's fixed parts in the reader's language, worked out once per
     language: translating and escaping nine labels was a sixth of the table's time."""
-    kept = view.__dict__.setdefault("_portal_heads", {})
-    key = (str(get_locale()), tuple(c for c, _name in list_columns))
-    if key not in kept:
+    def work_out():
         heads = []
         for c, name in list_columns:
             description = view.column_descriptions.get(c) if view.column_descriptions else None
@@ -107,8 +104,9 @@ def _heads(view, list_columns):
             ))
         select_all = (f'<th class="list-checkbox-column"><input type="checkbox" name="rowtoggle" '
                       f'class="action-rowtoggle" title="{escape(admin_gettext("Select all records"))}" /></th>')
-        kept[key] = (heads, select_all)
-    return kept[key]
+        return heads, select_all
+
+    return view.kept_per_language("column_heads", work_out, tuple(c for c, _name in list_columns))
 
 
 def _row_links(view, context, row_actions, return_url, delete_form):
