@@ -138,6 +138,21 @@ def clock_status(ticket: Ticket, clock: str, now: datetime, calendar: WorkingCal
     return ClockStatus(clock, due, None, "at_risk" if due - now <= at_risk else "running", left)
 
 
+def clock_statuses(ticket: Ticket, now: datetime, branch: Branch, at_risk: timedelta) -> list[ClockStatus]:
+    """The three clocks as the ticket page shows them. Only a running clock counts working
+    hours left, so the branch's calendar (its holidays are a statement) is read only then:
+    most tickets on file are closed and need none."""
+    calendar = None
+    found = []
+    for clock in ("first_answer", "arrival", "resolution"):
+        status = clock_status(ticket, clock, now, calendar, at_risk)
+        if status.working_left is not None and calendar is None:
+            calendar = calendar_for(branch)
+            status = clock_status(ticket, clock, now, calendar, at_risk)
+        found.append(status)
+    return found
+
+
 def running_dues(ticket: Ticket) -> list[tuple[str, datetime]]:
     if not ticket.is_open:
         return []

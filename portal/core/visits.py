@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from . import access, tickets
@@ -430,18 +429,3 @@ def return_item(receipt: RepairReceipt, returned_to: str, user: User, seen_versi
     tickets.log(receipt.ticket, "receipt", f"{receipt.number} {RECEIPT_STATE_LABELS['returned']}: {returned_to}",
                 user, receipt_id=receipt.id, number=receipt.number, state="returned", **{"from": source})
     return receipt
-
-
-# --- for the ticket page ------------------------------------------------------------------------------
-
-def visits_of(ticket: Ticket) -> list[Visit]:
-    """The ticket's visits with their engineers; the page shows the engineers' names, not
-    their roles."""
-    return db.session.scalars(select(Visit).where(Visit.ticket_id == ticket.id).order_by(Visit.scheduled_for)
-                              .options(selectinload(Visit.engineers).lazyload(User.roles))).all()
-
-
-def receipts_of(ticket: Ticket) -> list[RepairReceipt]:
-    return db.session.scalars(select(RepairReceipt).where(RepairReceipt.ticket_id == ticket.id,
-                                                          RepairReceipt.deleted_at.is_(None))
-                              .order_by(RepairReceipt.id)).all()

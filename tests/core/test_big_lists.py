@@ -59,7 +59,7 @@ def test_the_count_is_bounded(app, web, world, monkeypatch):
     assert re.search(r'data-testid="row-count">\s*(12 records|共 12 条)', page)
 
 
-def _statements(app, web, url):
+def count_statements(app, web, url):
     seen = []
 
     def count(*args, **kwargs):
@@ -80,8 +80,8 @@ def test_a_list_page_costs_the_same_number_of_queries_for_5_or_50_rows(app, web,
     _many_tickets(app, world, 50)
     web.login("a_branch_manager")
     web.get(f"/admin/{endpoint}/")  # warm caches that are per process, not per page
-    small = _statements(app, web, f"/admin/{endpoint}/?page_size=5")
-    large = _statements(app, web, f"/admin/{endpoint}/?page_size=50")
+    small = count_statements(app, web, f"/admin/{endpoint}/?page_size=5")
+    large = count_statements(app, web, f"/admin/{endpoint}/?page_size=50")
     assert large == small, (small, large)
 
 

@@ -504,16 +504,13 @@ def test_one_step_is_one_change_of_the_ticket(app, world):
 def test_the_facts_a_page_counts_from_what_it_shows_equal_the_databases(ctx, clock):
     """The ticket page counts quotes, charges and open visits from the lists it shows
     instead of asking again; both ways must give the workflow the same facts."""
-    from portal.core import visits
-    from portal.core.models import Quote, Visit
+    from portal.core import ticket_page, visits
 
     ticket = open_repair(ctx)
     set_warranty(ticket, date(2020, 1, 10))  # out of warranty: the work needs an accepted quote
     step(ticket, "triage", "a_clerk", nature="product_quality")
     step(ticket, "assign", "a_clerk", assignee_id=user("a_engineer").id)
-    shown = lambda: (db.session.scalars(select(Quote).where(Quote.ticket_id == ticket.id)).all(),  # noqa: E731
-                     db.session.scalars(select(Charge).where(Charge.ticket_id == ticket.id)).all(),
-                     visits.visits_of(ticket))
+    shown = lambda: ticket_page.around(ticket.id).shown  # noqa: E731 - what the ticket page reads
     assert tickets.facts(ticket, shown()) == tickets.facts(ticket)
     quote = tickets.propose_quote(ticket, "100", "50", "0", "", user("a_branch_manager"))
     tickets.decide_quote(ticket, quote.id, True, "phone", user("a_branch_manager"))

@@ -302,3 +302,60 @@ def test_odd_filter_values_never_produce_a_server_error(app, web, world, endpoin
     for index in range(len(view._filters)):
         response = web.get(f"/admin/{endpoint}/", query_string={f"flt0_{index}": value})
         assert response.status_code == 200, (index, view._filters[index])
+
+
+def _more_of_everything(app, world, ticket_id):
+    """Another timeline entry, hand-over, quote, charge, visit and item taken in."""
+    from decimal import Decimal
+
+    from portal.core import tickets, visits
+    from portal.core.models import Charge, User
+
+    with app.test_request_context():
+        ticket = db.session.get(Ticket, ticket_id)
+        manager = db.session.get(User, world["users"]["a_branch_manager"])
+        tickets.add_entry(ticket, "call", "客户来电询问进度", manager)
+        colleague = "a_clerk" if ticket.assignee_id == world["users"]["a_engineer"] else "a_engineer"
+        tickets.reassign(ticket, world["users"][colleague], manager, "替班", ticket.version)
+        tickets.propose_quote(ticket, "100", "50", "0", "", manager)
+        # charged straight into the file: record_charge wants the work started
+        db.session.add(Charge(ticket_id=ticket.id, branch_id=ticket.branch_id, amount=Decimal("30"),
+                              invoice_number=f"INV-{ticket.version}", fee_standard_shown=True))
+        visits.schedule_visit(ticket, utcnow() + timedelta(days=1), [world["users"]["a_engineer"]], "", manager)
+        visits.take_in(ticket, "洗衣机", "电源线", "外壳划痕", manager)
+        db.session.commit()
+
+
+def test_the_ticket_page_names_who_did_what(app, web, world):
+    from tests.core.test_visits import make_ticket
+
+    ticket_id = make_ticket(app, world)
+    _more_of_everything(app, world, ticket_id)
+    web.login("a_branch_manager")
+    page = web.get(f"/admin/ticket/details/?id={ticket_id}").text
+    timeline = page.split('data-testid="timeline"')[1].split("</ul>")[0]
+    assert "a_branch_manager" in timeline and "客户来电询问进度" in timeline  # the entry and who wrote it
+    visits = page.split('data-testid="visits"')[1].split("</ul>")[0]
+    assert "a_engineer" in visits  # the engineer sent
+    holders = page.split('data-testid="holders"')[1].split("</table>")[0]
+    assert holders.index("a_engineer") < holders.index("a_clerk") and "替班" in holders  # in the order held
+    money = page.split('data-testid="money"')[1]
+    assert 'data-quote="proposed"' in money and "¥150.00" in money and "INV-" in money
+    receipts = page.split('data-testid="receipts"')[1].split("</ul>")[0]
+    assert "洗衣机" in receipts
+
+
+def test_the_ticket_page_costs_the_same_statements_however_much_happened(app, web, world):
+    """No statement per timeline entry, holder, visit or engineer (N+1)."""
+    from tests.core.test_big_lists import count_statements
+    from tests.core.test_visits import make_ticket
+
+    ticket_id = make_ticket(app, world)
+    web.login("a_branch_manager")
+    url = f"/admin/ticket/details/?id={ticket_id}"
+    web.get(url)  # warm what is kept per process
+    _more_of_everything(app, world, ticket_id)
+    once = count_statements(app, web, url)
+    for _ in range(3):
+        _more_of_everything(app, world, ticket_id)
+    assert count_statements(app, web, url) == once

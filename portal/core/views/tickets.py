@@ -3,7 +3,7 @@ minute, and the ticket page where the work happens (issue 3)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
@@ -11,14 +11,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from io import BytesIO
 
 from ...extensions import db
 from ...i18n import local_minute, minute_formatter
-from .. import access, sla, tickets, visits
-from ..models import Attachment, Branch, Charge, Customer, Product, Quote, Ticket, TicketEvent, User
+from .. import access, sla, ticket_page, tickets, visits
+from ..models import Attachment, Branch, Customer, Product, Ticket, User
 from ..models.ticket import CHANNELS, HANDLINGS, NATURES, PRIORITIES
 from ..models.types import utcnow
 from ..plugin_state import settings_for
@@ -84,6 +83,18 @@ def _fmt_number(view, context, name):
 def _fmt_kind(view, context, name):
     labels = tickets.kind_labels()
     return lambda model: _label(labels, model.kind)
+
+
+class _ReadWhenShown:
+    """A list the template reads only if it draws it: iterating reads it, once."""
+
+    def __init__(self, read):
+        self._read, self._items = read, None
+
+    def __iter__(self):
+        if self._items is None:
+            self._items = self._read()
+        return iter(self._items)
 
 
 class TicketView(ScopedModelView):
@@ -302,34 +313,23 @@ class TicketView(ScopedModelView):
 
     #: what the ticket page shows of the related records, read with the ticket itself
     _PAGE_LOADS = (joinedload(Ticket.branch), joinedload(Ticket.customer), joinedload(Ticket.product),
-                   joinedload(Ticket.assignee).lazyload(User.roles))
+                   joinedload(Ticket.assignee).lazyload(User.roles),
+                   joinedload(Ticket.created_by).lazyload(User.roles))
 
     @expose("/details/")
     def details_view(self):
         ticket = self._ticket_or_404(request.args.get("id"), *self._PAGE_LOADS)
-        now = utcnow()
-        calendar = sla.calendar_for(ticket.branch)
         core = settings_for(ticket.branch_id)["core"]
-        from datetime import timedelta
-
-        clocks = [sla.clock_status(ticket, c, now, calendar, timedelta(hours=core["at_risk_hours"]))
-                  for c in ("first_answer", "arrival", "resolution")]
-        flow = tickets.workflow_for(ticket.branch_id)
-        events = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
-                                    .order_by(TicketEvent.id.desc())).all()
-        quotes = db.session.scalars(select(Quote).where(Quote.ticket_id == ticket.id).order_by(Quote.id)).all()
-        charges = db.session.scalars(select(Charge).where(Charge.ticket_id == ticket.id).order_by(Charge.id)).all()
-        attachments = db.session.scalars(select(Attachment.id, ).where(Attachment.ticket_id == ticket.id)).all()
-        ticket_visits = visits.visits_of(ticket)
+        clocks = sla.clock_statuses(ticket, utcnow(), ticket.branch, timedelta(hours=core["at_risk_hours"]))
+        around = ticket_page.around(ticket.id)
         return self.render(
-            "portal/tickets/details.html", ticket=ticket, clocks=clocks, flow=flow,
-            steps=tickets.available_steps(ticket, current_user, (quotes, charges, ticket_visits)), events=events,
-            quotes=quotes, charges=charges,
-            attachments=attachments, kinds=dict(tickets.kinds_for(ticket.branch_id)), T=tickets,
-            staff=tickets.staff_choices(ticket.branch_id), natures=NATURES, handlings=HANDLINGS,
+            "portal/tickets/details.html", ticket=ticket, clocks=clocks, flow=tickets.workflow_for(ticket.branch_id),
+            steps=tickets.available_steps(ticket, current_user, around.shown), around=around,
+            kinds=dict(tickets.kinds_for(ticket.branch_id)), T=tickets,
+            # only the assign step and the hand-over form list the staff: read when drawn
+            staff=_ReadWhenShown(lambda: tickets.staff_choices(ticket.branch_id)), natures=NATURES, handlings=HANDLINGS,
             nature_department=NATURE_DEPARTMENT, warranty=tickets.warranty_explanation(ticket),
             fee_standard=core["fee_standard"], can=lambda code: access.can(code, branch_id=ticket.branch_id),
-            visits=ticket_visits, receipts=visits.receipts_of(ticket),
             visit_states=visits.VISIT_STATE_LABELS, receipt_states=visits.RECEIPT_STATE_LABELS,
             has_endpoint=lambda name: name in current_app.view_functions,
             local=self._local,
