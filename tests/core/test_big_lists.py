@@ -158,3 +158,24 @@ def test_a_date_range_lists_by_date_and_pages_without_gaps_or_duplicates(app, we
     seen, _urls = _follow_older_links(
         web, f"/admin/ticket/?page_size=5&flt0_{between}=2026-03-01+00:00:00+to+2026-03-31+23:59:59")
     assert seen == expected
+
+
+def test_a_list_writes_its_limits_into_the_statement(app, web, world):
+    """PostgreSQL re-plans a statement whose LIMIT is a parameter on every run (it cannot
+    price a kept plan without the number); written in, the list's plan is kept."""
+    _many_tickets(app, world, 3)
+    web.login("a_branch_manager")
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert web.get("/admin/ticket/?page_size=50").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    [listed] = [s for s in seen if "FROM ticket" in s and "批量" not in s and "LIMIT" in s]
+    assert re.findall(r"LIMIT\s+([^\s)]+)", listed) == ["1001", "50"]

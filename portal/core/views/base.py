@@ -16,7 +16,7 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask import has_request_context
 from jinja2 import pass_context
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Integer, and_, func, literal, or_, select
 from sqlalchemy.orm import defaultload, joinedload, selectinload
 from sqlalchemy import inspect as sa_inspect
 from wtforms import HiddenField
@@ -141,6 +141,17 @@ class GuardedMixin(StaticUrlsMixin):
 
 class PortalView(GuardedMixin, BaseView):
     """A custom (non-model) page in the admin."""
+
+
+def _written_in(number: int):
+    """A LIMIT written into the statement's text rather than sent as a parameter.
+
+    PostgreSQL cannot price a kept (generic) plan for a LIMIT it does not know, so it
+    planned the list statement afresh on every page: 0.6 ms of planning against 0.4 ms of
+    running it. A page size and the count's cap take a handful of values, so each is one
+    prepared statement whose plan PostgreSQL keeps (SQLAlchemy still caches the compiled
+    form: the number is written in at execution)."""
+    return literal(number, Integer, literal_execute=True)
 
 
 class ScopedModelView(GuardedMixin, ModelView):
@@ -288,7 +299,7 @@ class ScopedModelView(GuardedMixin, ModelView):
         # more than running the statement (docs/performance.md). Only ORM reads get them.
         ordered = self._list_query(sort_column, sort_desc, search, filters)
         counted = select(func.count()).select_from(ordered.order_by(None).with_entities(M.id)
-                                                   .limit(self.count_cap + 1).subquery())
+                                                   .limit(_written_in(self.count_cap + 1)).subquery())
         by_date = keyset and self._filters_by_date(filters)
         if by_date:
             # A date range lists by date, newest first, which the (…, created_at) indexes
@@ -297,9 +308,9 @@ class ScopedModelView(GuardedMixin, ModelView):
             if after is not None:
                 pivot = select(M.created_at).where(M.id == after).scalar_subquery()
                 ordered = ordered.filter(or_(M.created_at < pivot, and_(M.created_at == pivot, M.id < after)))
-            paged = ordered.limit(page_size)
+            paged = ordered.limit(_written_in(page_size))
         elif keyset:
-            paged = (ordered.filter(M.id < after) if after is not None else ordered).limit(page_size)
+            paged = (ordered.filter(M.id < after) if after is not None else ordered).limit(_written_in(page_size))
         else:
             paged = self._apply_pagination(ordered, page, page_size)
         # Find the page's ids from the indexes first, then read just those rows with their
