@@ -18,6 +18,7 @@ class Customer(BranchOwnedMixin, TimestampMixin, SoftDeleteMixin, VersionedMixin
     __table_args__ = (
         Index("ix_customer_branch_name", "branch_id", "name"),
         Index("ix_customer_branch_live", "branch_id", "deleted_at"),  # files per branch, counted from the index
+        Index("ix_customer_branch_newest", "branch_id", "id"),  # a branch's list, newest first (see ticket's)
         Index("ix_customer_created", "created_at"),  # "new files in the last 7 days"
         Index("ix_customer_phone", "phone"),
         Index("ix_customer_name", "name"),  # ticket search by name from its start, across branches (HQ)

@@ -38,6 +38,10 @@ class Ticket(BranchOwnedMixin, TimestampMixin, SoftDeleteMixin, VersionedMixin, 
         # "Escalated to you": an OR of holder, branch and HQ levels over open tickets.
         Index("ix_ticket_open_escalation", "state", "deleted_at", "escalation_level", "assignee_id", "branch_id"),
         Index("ix_ticket_branch_created", "branch_id", "created_at"),
+        # A branch's list, newest first. SQLite's branch_id index ends in the row id anyway;
+        # PostgreSQL's does not, and walked the whole table's newest ids to find one
+        # branch's twenty (2 600 rows for a branch of a hundred: 1 ms -> 0.1 ms).
+        Index("ix_ticket_branch_newest", "branch_id", "id"),
         Index("ix_ticket_state_due", "state", "sla_next_due_at"),
         # HQ's "state + date range" filter; with deleted_at the page's ids come from the index alone
         Index("ix_ticket_state_created", "state", "deleted_at", "created_at"),
