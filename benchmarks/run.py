@@ -181,11 +181,13 @@ def time_statistics_refresh(url: str) -> dict:
             db.session.commit()
             return round((time.perf_counter() - started) * 1000, 1)
 
-        one = stale_then_refresh([busiest])
+        # Three times: one sample of a tenth of a second on a shared machine is mostly the
+        # machine (the same refresh took 0.12 s and 1.1 s minutes apart). All are reported.
+        ones = [stale_then_refresh([busiest]) for _ in range(3)]
         every = stale_then_refresh(branches)
         db.engine.dispose()
-    return {"month": month.strftime("%Y-%m"), "one_branch_ms": one, "branches": len(branches),
-            "every_branch_ms": every}
+    return {"month": month.strftime("%Y-%m"), "one_branch_ms": sorted(ones)[1], "one_branch_runs_ms": ones,
+            "branches": len(branches), "every_branch_ms": every}
 
 
 # --- targets ---------------------------------------------------------------------------------------
@@ -543,7 +545,8 @@ def main(argv=None) -> int:
     print("gunicorn workers after the run: " + ", ".join(
         f"pid {m['pid']} {m['rss_mb']} MB (peak {m['peak_rss_mb']} MB)" for m in memory))
     print(f"statistics of {refresh['month']} refreshed after a change: the busiest branch in "
-          f"{refresh['one_branch_ms']} ms, all {refresh['branches']} branches in {refresh['every_branch_ms']} ms")
+          f"{refresh['one_branch_ms']} ms (median of {', '.join(map(str, refresh['one_branch_runs_ms']))}), "
+          f"all {refresh['branches']} branches in {refresh['every_branch_ms']} ms")
     for note in facts.notes:
         print(f"note: {note}")
     print(f"written {out}")
