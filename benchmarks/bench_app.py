@@ -1,5 +1,5 @@
 """The WSGI app benchmarks.run serves with gunicorn: the portal exactly as ``create_app``
-builds it, plus two yardsticks that exist only here, never in the portal:
+builds it and ``portal.wsgi`` serves it (settled: ``portal/serving.py``), plus two yardsticks that exist only here, never in the portal:
 
 * ``/bench/ceiling`` — a bare Flask route answering "ok": what the stack can do at best;
 * ``/bench-admin/ticket/`` — a plain Flask-Admin ``ModelView(Ticket, db)`` with default
@@ -20,6 +20,7 @@ from flask_admin.theme import Bootstrap4Theme
 from portal import create_app
 from portal.core.models import Ticket
 from portal.extensions import db
+from portal.serving import settle
 
 
 class BaselineTicketView(ModelView):
@@ -41,4 +42,8 @@ def build(url: str) -> Flask:
     return app
 
 
-app = build(os.environ["BENCH_DATABASE_URL"]) if os.environ.get("BENCH_DATABASE_URL") else None
+if os.environ.get("BENCH_DATABASE_URL"):  # loaded by gunicorn: a server process, as portal.wsgi runs it
+    app = build(os.environ["BENCH_DATABASE_URL"])
+    settle()
+else:
+    app = None
