@@ -1,7 +1,8 @@
 """The WSGI app benchmarks.run serves with gunicorn: the portal exactly as ``create_app``
 builds it and ``portal.wsgi`` serves it (settled: ``portal/serving.py``), plus two yardsticks that exist only here, never in the portal:
 
-* ``/bench/ceiling`` — a bare Flask route answering "ok": what the stack can do at best;
+* ``/bench/ceiling`` — a bare Flask route answering "ok": what the stack can do at best
+  (and ``/bench/hold``, which holds its worker 0.2 s: the runner's "all workers free?");
 * ``/bench-admin/ticket/`` — a plain Flask-Admin ``ModelView(Ticket, db)`` with default
   settings in a second ``Admin``: the baseline the portal's own lists are compared with.
 
@@ -11,6 +12,7 @@ builds it and ``portal.wsgi`` serves it (settled: ``portal/serving.py``), plus t
 from __future__ import annotations
 
 import os
+import time
 
 from flask import Flask
 from flask_admin import Admin
@@ -21,6 +23,9 @@ from portal import create_app
 from portal.core.models import Ticket
 from portal.extensions import db
 from portal.serving import settle
+
+from . import load
+
 
 
 class BaselineTicketView(ModelView):
@@ -34,6 +39,13 @@ def build(url: str) -> Flask:
 
     @app.route("/bench/ceiling")
     def bench_ceiling():
+        return "ok"
+
+    @app.route("/bench/hold")
+    def bench_hold():
+        # Holds its worker a moment: benchmarks.run asks one per worker at once to see
+        # that every worker is free (Server.drain).
+        time.sleep(load.HOLD_SECONDS)
         return "ok"
 
     baseline = Admin(app, name="Flask-Admin baseline", url="/bench-admin", endpoint="bench_admin",

@@ -15,6 +15,7 @@ from pathlib import Path
 
 LUA_SCRIPT = Path(__file__).with_name("latency.lua")
 LOOPBACK = "127.0.0.1"
+HOLD_SECONDS = 0.2  # how long /bench/hold keeps its worker (benchmarks.run: Server.drain)
 
 
 @dataclass
