@@ -59,20 +59,25 @@ def test_the_count_is_bounded(app, web, world, monkeypatch):
     assert re.search(r'data-testid="row-count">\s*(12 records|共 12 条)', page)
 
 
-def count_statements(app, web, url):
+def statements_of(app, web, url) -> list[str]:
+    """The SQL statements one page view runs."""
     seen = []
 
-    def count(*args, **kwargs):
-        seen.append(args[2])
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
 
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
+    event.listen(engine, "before_cursor_execute", record)
     try:
         assert web.get(url).status_code == 200
     finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
+        event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def count_statements(app, web, url):
+    return len(statements_of(app, web, url))
 
 
 @pytest.mark.parametrize("endpoint", ["ticket", "customer", "visit"])
@@ -91,19 +96,7 @@ def test_big_lists_never_count_every_row(app, web, world, endpoint):
     that is most of the page's time. Our count stops after count_cap rows."""
     _many_tickets(app, world, 3)
     web.login("a_branch_manager")
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        assert web.get(f"/admin/{endpoint}/").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    counts = [s for s in seen if "count(" in s.lower()]
+    counts = [s for s in statements_of(app, web, f"/admin/{endpoint}/") if "count(" in s.lower()]
     assert counts and all("LIMIT" in s.upper() for s in counts), counts
 
 
@@ -165,17 +158,6 @@ def test_a_list_writes_its_limits_into_the_statement(app, web, world):
     price a kept plan without the number); written in, the list's plan is kept."""
     _many_tickets(app, world, 3)
     web.login("a_branch_manager")
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        assert web.get("/admin/ticket/?page_size=50").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    seen = statements_of(app, web, "/admin/ticket/?page_size=50")
     [listed] = [s for s in seen if "FROM ticket" in s and "批量" not in s and "LIMIT" in s]
     assert re.findall(r"LIMIT\s+([^\s)]+)", listed) == ["1001", "50"]
