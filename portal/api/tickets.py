@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..core import access, sla, tickets, workflow
 from ..core.models import Ticket, TicketEvent
-from ..core.models.ticket import CHANNELS, HANDLINGS, NATURES, PRIORITIES
+from ..core.models.ticket import CHANNELS, CLOCKS, HANDLINGS, NATURES, PRIORITIES
 from ..core.models.types import utcnow
 from ..core.plugin_state import settings_for
 from ..core.views.ticket_lists import SHOW_OPTIONS, show_condition
@@ -28,7 +28,6 @@ from .pagination import PageArgs, page_schema, paginate
 from .schemas import VersionSchema
 
 TIMELINE_LIMIT = 500
-CLOCKS = ("first_answer", "arrival", "resolution")
 # Guards the caller can satisfy by sending a field; the others depend on the record.
 GUARD_FIELDS = {
     "nature_required": "nature", "assignee_required": "assignee_id", "handling_required": "handling",
@@ -123,8 +122,7 @@ class TicketDetailSchema(TicketSchema):
 
 def _clocks(ticket: Ticket) -> list:
     at_risk = timedelta(hours=settings_for(ticket.branch_id)["core"]["at_risk_hours"])
-    calendar, now = sla.calendar_for(ticket.branch), utcnow()
-    return [sla.clock_status(ticket, clock, now, calendar, at_risk) for clock in CLOCKS]
+    return sla.clock_statuses(ticket, utcnow(), ticket.branch, at_risk)
 
 
 def _timeline(ticket: Ticket) -> list:

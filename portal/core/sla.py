@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from .calendar import WorkingCalendar
 from .models import Branch, Ticket
+from .models.ticket import CLOCKS
 from .models.types import utcnow
 
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市")
@@ -139,12 +140,12 @@ def clock_status(ticket: Ticket, clock: str, now: datetime, calendar: WorkingCal
 
 
 def clock_statuses(ticket: Ticket, now: datetime, branch: Branch, at_risk: timedelta) -> list[ClockStatus]:
-    """The three clocks as the ticket page shows them. Only a running clock counts working
+    """The three clocks as the ticket page and the API show them. Only a running clock counts working
     hours left, so the branch's calendar (its holidays are a statement) is read only then:
     most tickets on file are closed and need none."""
     calendar = None
     found = []
-    for clock in ("first_answer", "arrival", "resolution"):
+    for clock in CLOCKS:
         status = clock_status(ticket, clock, now, calendar, at_risk)
         if status.working_left is not None and calendar is None:
             calendar = calendar_for(branch)

@@ -4,6 +4,7 @@ minute, and the ticket page where the work happens (issue 3)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
@@ -83,18 +84,6 @@ def _fmt_number(view, context, name):
 def _fmt_kind(view, context, name):
     labels = tickets.kind_labels()
     return lambda model: _label(labels, model.kind)
-
-
-class _ReadWhenShown:
-    """A list the template reads only if it draws it: iterating reads it, once."""
-
-    def __init__(self, read):
-        self._read, self._items = read, None
-
-    def __iter__(self):
-        if self._items is None:
-            self._items = self._read()
-        return iter(self._items)
 
 
 class TicketView(ScopedModelView):
@@ -326,8 +315,8 @@ class TicketView(ScopedModelView):
             "portal/tickets/details.html", ticket=ticket, clocks=clocks, flow=tickets.workflow_for(ticket.branch_id),
             steps=tickets.available_steps(ticket, current_user, around.shown), around=around,
             kinds=dict(tickets.kinds_for(ticket.branch_id)), T=tickets,
-            # only the assign step and the hand-over form list the staff: read when drawn
-            staff=_ReadWhenShown(lambda: tickets.staff_choices(ticket.branch_id)), natures=NATURES, handlings=HANDLINGS,
+            # only the assign step and the hand-over form list the staff: read when drawn, once
+            staff=cache(lambda: tickets.staff_choices(ticket.branch_id)), natures=NATURES, handlings=HANDLINGS,
             nature_department=NATURE_DEPARTMENT, warranty=tickets.warranty_explanation(ticket),
             fee_standard=core["fee_standard"], can=lambda code: access.can(code, branch_id=ticket.branch_id),
             visit_states=visits.VISIT_STATE_LABELS, receipt_states=visits.RECEIPT_STATE_LABELS,
