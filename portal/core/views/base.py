@@ -28,7 +28,7 @@ from .. import access
 from ..models import Branch
 from ..models.mixins import SoftDeleteMixin, VersionedMixin
 from ..models.types import utcnow
-from . import list_table, plain_rows
+from . import list_table, plain_rows, urls
 from .fields import PortalFilterConverter, PortalModelConverter
 
 
@@ -106,11 +106,12 @@ def commit_change(action, done_message: str, stale_message: str) -> bool:
 
 class StaticUrlsMixin:
     """The layout links some twenty scripts and styles; their URLs never change while the
-    app runs, so each is built once instead of on every page."""
+    app runs, so each is built once instead of on every page. The view's own pages are
+    built from their path and a query string (``urls.page_url``)."""
 
     def get_url(self, endpoint, **kwargs):
         if self.admin is None or endpoint != f"{self.admin.endpoint}.static":
-            return super().get_url(endpoint, **kwargs)
+            return urls.page_url(endpoint, kwargs)
         kept = self.admin.__dict__.setdefault("_portal_static_urls", {})
         key = (request.script_root, tuple(sorted(kwargs.items())))
         if key not in kept:
@@ -473,7 +474,7 @@ class ScopedModelView(GuardedMixin, ModelView):
             args.pop("after", None)
         else:
             args["after"] = [str(after)]
-        return url_for(".index_view", **args)
+        return self.get_url(".index_view", **args)
 
     def get_one(self, id, *options):
         """The record with this id if the user may see it (``options``: loader options)."""
