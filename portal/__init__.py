@@ -32,6 +32,9 @@ def create_app(config: dict | None = None, extra_plugins=()) -> Flask:
     plugins.hook.portal_load_models()
 
     db.init_app(app)
+    from . import read_only_requests
+
+    read_only_requests.init_app(app, db)
     lazy_migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
