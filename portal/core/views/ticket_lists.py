@@ -10,8 +10,9 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Integer, bindparam, column, or_, text
+from sqlalchemy import Integer, String, bindparam, column, or_, text
 
+from ...extensions import db
 from .. import access
 from ..models import Ticket
 from ..models.types import utcnow
@@ -126,13 +127,30 @@ def search_condition(term: str):
     their start (each through an index), and — for words — the summary anywhere."""
     term = term.strip()
     number = term.upper()
-    found = text(_FOUND).bindparams(
+    written_in = _words_written_in()
+
+    def word(name, value):
         # unique: each word of a search gets its own parameters in the one statement
-        bindparam("number_from", number, unique=True), bindparam("number_to", number + _AFTER_EVERY_PREFIX, unique=True),
-        bindparam("term_from", term, unique=True), bindparam("term_to", term + _AFTER_EVERY_PREFIX, unique=True),
+        return bindparam(name, value, type_=String, unique=True, literal_execute=written_in)
+
+    found = text(_FOUND).bindparams(
+        word("number_from", number), word("number_to", number + _AFTER_EVERY_PREFIX),
+        word("term_from", term), word("term_to", term + _AFTER_EVERY_PREFIX),
     ).columns(column("id", Integer))
     matches = [Ticket.id.in_(found)]
     if not term.replace("-", "").replace(" ", "").isdigit():
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        matches.append(Ticket.title.ilike(f"%{escaped}%", escape="\\"))
+        matches.append(Ticket.title.ilike(word("anywhere", f"%{escaped}%"), escape="\\"))
     return or_(*matches)
+
+
+def _words_written_in() -> bool:
+    """On PostgreSQL the search's words are written into the statement as literals.
+
+    A statement run with parameters is prepared from its fifth run on a connection, and
+    PostgreSQL then keeps a generic plan once that looks no dearer than the plans made
+    for the values. For the search, that plan reads 0.4-2.6 s where the plan for one
+    phone number reads 0.3 ms, and a few searches for short prefixes (dear plans) can
+    tip a connection over to it for good. Written in, each search is planned for its
+    own words. SQLite plans every statement for its values anyway."""
+    return db.session.get_bind().dialect.name == "postgresql"
