@@ -32,6 +32,22 @@ def test_flask_admin_own_strings_are_translated(web, world):
     assert "新建" in web.get("/admin/customer/").text or "创建" in web.get("/admin/customer/").text
 
 
+def test_a_lists_filter_names_and_page_size_menu_are_chinese(web, world):
+    """Flask-Admin names a filter on a related row's column "branch / 分支机构 / Code" and
+    its page-size menu "20 items" (and "20 项目", "projects", in its own Chinese)."""
+    import json
+    import re
+    from html import unescape
+
+    web.login("admin")
+    for url in ("/admin/ticket/", "/admin/customer/", "/admin/user/", "/admin/audit/"):
+        page = web.get(url).text
+        groups = json.loads(unescape(re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', page, re.S).group(1)))
+        assert groups and not [name for name in groups if re.search(r"[A-Za-z]", name)], (url, list(groups))
+        menu = re.sub(r"<[^>]+>", " ", re.search(r'data-testid="page-size">(.*?)</li>', page, re.S).group(1))
+        assert "每页 20 条" in menu and "item" not in menu and "项目" not in menu, menu
+
+
 @pytest.fixture(scope="module")
 def fresh_template(tmp_path_factory):
     """Strings as they are in the code now, not as the last extraction saw them."""

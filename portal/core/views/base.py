@@ -14,6 +14,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask import has_request_context
 from jinja2 import pass_context
 from sqlalchemy import Integer, and_, func, literal, or_, select
@@ -45,6 +46,13 @@ def per_page(prepare):
     formatter.for_page = prepare
     formatter.__doc__ = prepare.__doc__
     return formatter
+
+
+#: names of filters many lists share on a related row's column (or a bare foreign key)
+RELATED_FILTER_LABELS = {
+    "branch.code": _l("Branch code"), "branch_id": _l("Branch"), "roles.code": _l("Role code"),
+    "user.username": _l("User name"),
+}
 
 
 def _fmt_datetime(view, value, name=None):
@@ -179,6 +187,9 @@ class ScopedModelView(GuardedMixin, ModelView):
     branch_owned = True
 
     def __init__(self, model, session=db, **kwargs):
+        # A filter on a related row's column is named from its labels; without one,
+        # Flask-Admin names it "branch / 分支机构 / Code", half in English.
+        self.column_labels = {**RELATED_FILTER_LABELS, **(self.column_labels or {})}
         self.permission = f"{self.permission_area}.view"
         if self.keyset_paging:
             self.simple_list_pager = True  # Flask-Admin must not run its own unbounded COUNT

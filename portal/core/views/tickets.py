@@ -35,6 +35,8 @@ LABELS = {
     "nature": _l("Nature"), "department": _l("Department"), "promised_arrival_at": _l("Arrival promised for"),
     "customer.name": _l("Customer"), "customer.phone": _l("Phone"), "product.serial_number": _l("Serial number"),
     "resolved_at": _l("Resolved"), "closed_at": _l("Closed"), "solution": _l("Solution"),
+    # filters on a related row's column (Flask-Admin would name them "assignee / User / Full Name")
+    "assignee.full_name": _l("Assignee's name"), "assignee.username": _l("Assignee's user name"),
 }
 
 
