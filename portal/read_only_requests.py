@@ -1,4 +1,4 @@
-"""A request that only read ends its transaction with COMMIT, not ROLLBACK.
+"""On PostgreSQL, a request that only read ends its transaction with COMMIT, not ROLLBACK.
 
 Flask-SQLAlchemy ends every request by closing the session, which rolls its transaction
 back. psycopg forgets every prepared statement at a ROLLBACK (a rolled-back transaction
@@ -24,6 +24,9 @@ from sqlalchemy.exc import SQLAlchemyError
 log = logging.getLogger(__name__)
 
 _WROTE = "portal_transaction_wrote"
+#: drivers that drop their prepared statements at a ROLLBACK; elsewhere (SQLite keeps its
+#: statement cache) ending with COMMIT would only cost the session's commit bookkeeping
+_FORGETS_AT_ROLLBACK = frozenset({"psycopg"})
 
 
 def _reads_only(statement: str) -> bool:
@@ -52,7 +55,8 @@ def init_app(app, db) -> None:
         if not session.in_transaction() or session.new or session.dirty or session.deleted:
             return
         connections = session.get_transaction().connections
-        if connections and not any(conn.info.get(_WROTE) for conn in connections):
+        if (connections and all(conn.dialect.driver in _FORGETS_AT_ROLLBACK for conn in connections)
+                and not any(conn.info.get(_WROTE) for conn in connections)):
             # Nothing changed, so the records read stay as they are: a caller that keeps
             # one after its app context ended (a CLI command, a test) can still read it.
             session.expire_on_commit = False
