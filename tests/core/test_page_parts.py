@@ -158,3 +158,23 @@ def test_every_page_links_its_styles_and_scripts(app, web, world):
         assert "/admin/static/vendor/jquery.min.js?v=3.5.1" in page, url
     list_page = web.get("/admin/ticket/").text
     assert 'id="filter-groups-data"' in list_page and "admin/js/bs4_filters.js" in list_page
+
+
+def test_flask_admins_pop_up_row_actions_still_draw_with_the_portals_row_actions(app):
+    """portal/templates/admin/model/row_actions.html imports admin/lib.html only in the
+    two pop-up macros that use it; they still draw Flask-Admin's modal links."""
+    from types import SimpleNamespace
+
+    with app.test_request_context("/admin/ticket/"):
+        template = app.jinja_env.get_template("admin/model/row_actions.html")
+        assert template.filename.startswith(str(app.root_path))  # the portal's copy is the one used
+        module = template.make_module({
+            "get_url": lambda endpoint, **args: f"{endpoint}?id={args.get('id')}&modal={args.get('modal')}",
+            "return_url": "/admin/ticket/", "_gettext": lambda text, **kw: text,
+        })
+        action = SimpleNamespace(title="查看记录")
+        shown = str(module.view_row_popup(action, 7, None))
+        edited = str(module.edit_row_popup(action, 7, None))
+    assert 'data-toggle="modal"' in shown and ".details_view?id=7&amp;modal=True" in shown, shown
+    assert 'data-toggle="modal"' in edited and ".edit_view?id=7&amp;modal=True" in edited, edited
+    assert 'title="查看记录"' in shown
