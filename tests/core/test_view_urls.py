@@ -46,3 +46,12 @@ def test_urls_with_path_arguments_or_options_go_through_url_for(app):
         assert urls.page_url("ticket.index_view", {"_external": True, "page": 1}) == \
             "http://localhost/admin/ticket/?page=1"
         assert urls.page_url("ticket.index_view", {"_anchor": "rows"}) == "/admin/ticket/#rows"
+
+
+@pytest.mark.parametrize("text", ["42", "0012", "A-7", "a b/c", "٣", "²", "编号1", "?&#"])
+def test_a_row_id_in_a_link_is_quoted_as_url_for_would(app, text):
+    from urllib.parse import quote
+
+    from portal.core.views.list_table import url_part
+
+    assert url_part(text) == quote(text, safe="")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from urllib.parse import quote
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import BaseView, expose
@@ -468,7 +467,7 @@ class ScopedModelView(GuardedMixin, ModelView):
         """``pk -> URL`` of ``endpoint`` for one row (``?id=``): url_for once per page,
         not per row."""
         pattern = self.get_url(endpoint, id=list_table.PK)
-        return lambda pk: pattern.replace(list_table.PK, quote(str(pk), safe=""), 1)
+        return lambda pk: pattern.replace(list_table.PK, list_table.url_part(str(pk)), 1)
 
     def _filters_by_date(self, filters) -> bool:
         """Is one of the applied filters on the record's ``created_at``?"""
