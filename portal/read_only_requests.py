@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
@@ -33,18 +32,24 @@ def _reads_only(statement: str) -> bool:
     return statement.lstrip(" \n\t(").startswith(("SELECT", "select"))
 
 
-@event.listens_for(Engine, "begin")
 def _transaction_began(conn):
     conn.info.pop(_WROTE, None)
 
 
-@event.listens_for(Engine, "before_cursor_execute")
 def _note_writes(conn, cursor, statement, parameters, context, executemany):
     if not _reads_only(statement):
         conn.info[_WROTE] = True
 
 
 def init_app(app, db) -> None:
+    with app.app_context():
+        engines = [engine for engine in db.engines.values() if engine.dialect.driver in _FORGETS_AT_ROLLBACK]
+    if not engines:
+        return
+    for engine in engines:  # only where COMMIT is worth it: no work per statement elsewhere
+        event.listen(engine, "begin", _transaction_began)
+        event.listen(engine, "before_cursor_execute", _note_writes)
+
     # Registered after Flask-SQLAlchemy's own teardown, so it runs before it (Flask runs
     # teardowns in reverse): the session is still open here.
     @app.teardown_appcontext
@@ -55,7 +60,7 @@ def init_app(app, db) -> None:
         if not session.in_transaction() or session.new or session.dirty or session.deleted:
             return
         connections = session.get_transaction().connections
-        if (connections and all(conn.dialect.driver in _FORGETS_AT_ROLLBACK for conn in connections)
+        if (connections and all(conn.engine in engines for conn in connections)
                 and not any(conn.info.get(_WROTE) for conn in connections)):
             # Nothing changed, so the records read stay as they are: a caller that keeps
             # one after its app context ended (a CLI command, a test) can still read it.

@@ -52,6 +52,6 @@ def test_urls_with_path_arguments_or_options_go_through_url_for(app):
 def test_a_row_id_in_a_link_is_quoted_as_url_for_would(app, text):
     from urllib.parse import quote
 
-    from portal.core.views.list_table import url_part
+    from portal.core.views.urls import url_part
 
     assert url_part(text) == quote(text, safe="")

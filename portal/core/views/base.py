@@ -111,7 +111,7 @@ def commit_change(action, done_message: str, stale_message: str) -> bool:
     return True
 
 
-class StaticUrlsMixin:
+class KeptUrlsMixin:
     """The layout links some twenty scripts and styles; their URLs never change while the
     app runs, so each is built once instead of on every page. The view's own pages are
     built from their path and a query string (``urls.page_url``)."""
@@ -126,7 +126,7 @@ class StaticUrlsMixin:
         return kept[key]
 
 
-class GuardedMixin(StaticUrlsMixin):
+class GuardedMixin(KeptUrlsMixin):
     """Who may open the view at all: one permission, and the plugin switched on."""
 
     #: permission needed to see the view (``<area>.view`` for model views); a tuple means
@@ -467,7 +467,7 @@ class ScopedModelView(GuardedMixin, ModelView):
         """``pk -> URL`` of ``endpoint`` for one row (``?id=``): url_for once per page,
         not per row."""
         pattern = self.get_url(endpoint, id=list_table.PK)
-        return lambda pk: pattern.replace(list_table.PK, list_table.url_part(str(pk)), 1)
+        return lambda pk: pattern.replace(list_table.PK, urls.url_part(str(pk)), 1)
 
     def _filters_by_date(self, filters) -> bool:
         """Is one of the applied filters on the record's ``created_at``?"""

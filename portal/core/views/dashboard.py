@@ -23,7 +23,7 @@ from .. import access, statistics
 from ..models import Branch, Customer, Ticket, User, Visit, visit_engineer
 from ..models.types import utcnow
 from ..plugin_state import branch_hooks
-from .base import StaticUrlsMixin
+from .base import KeptUrlsMixin
 
 
 def _core_cards(known=None):
@@ -213,7 +213,7 @@ def _branch_chart(table):
     }
 
 
-class DashboardView(StaticUrlsMixin, AdminIndexView):
+class DashboardView(KeptUrlsMixin, AdminIndexView):
     def is_accessible(self):
         return access.is_signed_in()
 

@@ -12,11 +12,11 @@ row actions) keep Flask-Admin's own table: see :func:`can_draw`.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask_admin.babel import gettext as admin_gettext
 from flask_admin.model import template as row_templates
 from markupsafe import Markup, escape
+
+from .urls import url_part
 
 #: row actions drawn here; any other kind makes the view use Flask-Admin's table
 _DRAWN = (row_templates.ViewRowAction, row_templates.EditRowAction, row_templates.DeleteRowAction)
@@ -28,11 +28,6 @@ _ENDPOINTS = {row_templates.ViewRowAction: ".details_view", row_templates.EditRo
 PK = "__portal_pk__"  # stands for the row's id in a row link's URL pattern
 PK_RAW = "__portal_id__"  # ... and in the delete form's hidden field
 SORT = "__portal_sort__"  # ... and a column's index in a sort link
-
-
-def url_part(text: str) -> str:
-    """``text`` quoted for a URL; an id of digits, nearly every row's, as it is."""
-    return text if text.isdigit() and text.isascii() else quote(text, safe="")
 
 
 def can_draw(view, row_actions) -> bool:
