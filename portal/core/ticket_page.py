@@ -107,7 +107,8 @@ class AroundTicket:
 
 def around(ticket_id: int) -> AroundTicket:
     found = {kind.name: [] for kind in _KINDS}
-    for row in db.session.execute(_AROUND, {"ticket_id": ticket_id}):
+    # Plain rows from a Core statement: on the session's connection, past the ORM's handling.
+    for row in db.session.connection().execute(_AROUND, {"ticket_id": ticket_id}):
         found[row.kind].append(row)
     shown = {}
     for kind in _KINDS:

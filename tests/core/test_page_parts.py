@@ -178,3 +178,39 @@ def test_flask_admins_pop_up_row_actions_still_draw_with_the_portals_row_actions
     assert 'data-toggle="modal"' in shown and ".details_view?id=7&amp;modal=True" in shown, shown
     assert 'data-toggle="modal"' in edited and ".edit_view?id=7&amp;modal=True" in edited, edited
     assert 'title="查看记录"' in shown
+
+
+@pytest.mark.parametrize("url, message", [
+    ("/admin/callback/?flt0_0=all&search=nobody-has-this", "No callbacks in this list."),
+    ("/admin/visit/?search=nobody-has-this", "No visits in this list."),
+    ("/admin/repair/?search=nobody-has-this", "No items in this list."),
+    ("/admin/customer/?search=nobody-has-this", "There are no items in the table."),
+])
+def test_an_empty_list_says_what_it_lists(app, web, world, url, message):
+    from flask_admin.babel import gettext as flask_admins
+    from flask_babel import force_locale, gettext
+
+    web.login("admin")
+    page = web.get(url)
+    with app.test_request_context(), force_locale("zh_CN"):
+        said = flask_admins(message) if message.startswith("There are") else gettext(message)  # the default is Flask-Admin's
+    assert said != message  # in Chinese
+    assert page.status_code == 200
+    empty_row = re.search(r'<td colspan="999"><div class="text-center">([^<]*)</div>', page.text)
+    assert empty_row and empty_row.group(1).strip() == said, url
+
+
+def test_a_list_only_flask_admins_table_can_draw_gets_flask_admins_list_page(app, monkeypatch):
+    """The portal's list template draws the table in Python; a list with a row action
+    of another kind is rendered with Flask-Admin's whole list template instead."""
+    from flask_admin.base import BaseView
+    from flask_admin.model.template import LinkRowAction
+
+    view = next(v for v in _admin(app)._views if getattr(v, "endpoint", None) == "customer")
+    rendered = []
+    monkeypatch.setattr(BaseView, "render", lambda self, template, **kwargs: rendered.append(template) or "")
+    with app.test_request_context():
+        view.render(view.list_template, list_row_actions=[LinkRowAction("fa fa-phone", "tel:{row_id}")])
+        view.render(view.list_template, list_row_actions=view.get_list_row_actions())
+        view.render("portal/customers/details.html", list_row_actions=[LinkRowAction("fa fa-phone", "tel:")])
+    assert rendered == ["admin/model/list.html", view.list_template, "portal/customers/details.html"]

@@ -259,6 +259,14 @@ class ScopedModelView(GuardedMixin, ModelView):
         g._portal_plain_rows = self.endpoint if list_table.can_draw(self, self.get_list_row_actions()) else None
         return super().index_view()
 
+    #: what the list says when no row is shown; None: Flask-Admin's "no items" text
+    empty_list_message = None
+
+    def get_empty_list_message(self):
+        if self.empty_list_message is None:
+            return super().get_empty_list_message()
+        return str(self.empty_list_message)
+
     #: a big list's export holds at most this many rows, newest first (a file a person opens
     #: in a spreadsheet; past it, filters narrow the list)
     big_export_rows = 5000
@@ -449,16 +457,22 @@ class ScopedModelView(GuardedMixin, ModelView):
             kept[key] = work_out()
         return kept[key]
 
+    def render(self, template, **kwargs):
+        # The portal's list template draws the table in Python only; a list using what only
+        # Flask-Admin's table draws (editable cells, other row actions) gets Flask-Admin's
+        # whole list page instead (tests/core/test_page_parts.py holds every portal list
+        # to the Python table).
+        if (template == self.list_template and "list_row_actions" in kwargs
+                and not list_table.can_draw(self, kwargs["list_row_actions"])):
+            template = "admin/model/list.html"
+        return super().render(template, **kwargs)
+
     @pass_context
     def list_table(self, context):
-        """The list's table drawn in Python (``list_table``), or None where the view uses
-        Flask-Admin features only Flask-Admin's own table draws."""
-        row_actions = context["list_row_actions"]
-        if not list_table.can_draw(self, row_actions):
-            return None
+        """The list's table drawn in Python (``list_table``)."""
         return list_table.draw(
             self, context, data=context["data"], list_columns=context["list_columns"],
-            actions=context["actions"], row_actions=row_actions, sort_column=context["sort_column"],
+            actions=context["actions"], row_actions=context["list_row_actions"], sort_column=context["sort_column"],
             sort_desc=context["sort_desc"], sort_url=context["sort_url"], return_url=context["return_url"],
             delete_form=context["delete_form"],
         )

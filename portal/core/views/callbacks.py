@@ -108,6 +108,7 @@ class CallbackView(ScopedModelView):
     permission_area = "callback"
     verb_permissions = {"view": "callback.view", "create": None, "edit": None, "delete": None, "export": None}
     list_template = "portal/callbacks/list.html"
+    empty_list_message = _l("No callbacks in this list.")
     column_list = ("due_on", "customer", "customer.phone", "kind", "ticket", "state", "attempts", "next_try_on",
                    "rating_service", "branch")
     column_sortable_list = ("due_on", "next_try_on", "state", "attempts", "rating_service")

@@ -231,6 +231,7 @@ class VisitView(PresetListMixin, ScopedModelView):
     verb_permissions = {"view": "ticket.view", "create": None, "edit": None, "delete": None,
                         "export": "ticket.export"}
     list_template = "portal/visits/list.html"
+    empty_list_message = _l("No visits in this list.")
     list_loads = (joinedload(Visit.ticket).joinedload(Ticket.customer),)
     list_presets = {"mine_today": _l("My visits today"), "today": _l("Today"), "open": _l("Open"), "all": _l("All")}
     column_list = ("ticket.number", "ticket.customer.name", "scheduled_for", "state", "engineers", "address",
@@ -442,6 +443,7 @@ class RepairRegisterView(PresetListMixin, ScopedModelView):
     verb_permissions = {"view": "ticket.view", "create": None, "edit": None, "delete": None,
                         "export": "ticket.export"}
     list_template = "portal/repair/list.html"
+    empty_list_message = _l("No items in this list.")
     list_loads = (joinedload(RepairReceipt.ticket).joinedload(Ticket.customer), joinedload(RepairReceipt.received_by))
     list_presets = {"not_returned": _l("Not yet returned"), "ready": _l("Ready for collection"),
                     "at_hq": _l("At HQ / factory"), "all": _l("All")}
