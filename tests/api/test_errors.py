@@ -134,6 +134,26 @@ def test_429_throttled_per_token(app, api, tokens, monkeypatch):
         limiter.reset()
 
 
+def test_the_rate_limit_counts_refused_requests_and_stays_out_of_the_admin_pages(app, api, client, world,
+                                                                                 monkeypatch):
+    """The limiter's hooks run for the API only (portal/api/__init__.py), still before the
+    token is checked: guessing tokens is throttled per address like any other request."""
+    limiter = app.extensions["portal_api"]["limiter"]
+    assert limiter._check_request_limit not in app.before_request_funcs[None]
+    assert app.before_request_funcs["api"][0] == limiter._check_request_limit
+    limiter.reset()
+    monkeypatch.setitem(app.config, "PORTAL_API_RATE_LIMIT", "2/minute")
+    try:
+        refused = [client.get("/api/v1/me", headers={"Authorization": "Bearer guessed"}) for _ in range(3)]
+        assert [r.status_code for r in refused] == [401, 401, 429]
+        assert refused[0].headers["X-RateLimit-Limit"] == "2"
+        for _ in range(3):  # the admin pages are not counted, and carry no rate-limit headers
+            page = client.get("/login")
+            assert page.status_code == 200 and "X-RateLimit-Limit" not in page.headers
+    finally:
+        limiter.reset()
+
+
 def test_an_unexpected_failure_is_json_without_details_and_saves_nothing(app, api, world, monkeypatch):
     from portal.core import tickets
 
