@@ -155,3 +155,19 @@ def test_a_months_statistics_refresh_is_timed_three_times(generated):
     assert len(timed["one_branch_runs_ms"]) == 3
     assert timed["one_branch_ms"] == sorted(timed["one_branch_runs_ms"])[1]
     assert timed["branches"] == 3 and timed["every_branch_ms"] > 0
+
+
+def test_instructions_per_request_grow_with_what_a_page_shows(generated):
+    """benchmarks.instructions counts only the measured requests: a page of 100 rows takes
+    more instructions than the same list's page of 20, and neither counts start-up."""
+    import shutil
+
+    from benchmarks.instructions import count
+
+    if shutil.which("valgrind") is None:
+        pytest.skip("valgrind is not installed")
+    _summary, app = generated
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    twenty = count(url, "/admin/ticket/?page_size=20", ADMIN_USERNAME, 3)
+    hundred = count(url, "/admin/ticket/?page_size=100", ADMIN_USERNAME, 3)
+    assert 1_000_000 < twenty < hundred < 200_000_000  # start-up alone is billions

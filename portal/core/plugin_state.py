@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..plugins import current_plugins
@@ -50,6 +50,13 @@ def enabled_anywhere() -> frozenset[str]:
     return cache["anywhere"]
 
 
+# A branch's plugin rows as plain values, from a statement built once (its cache key is
+# worked out once, not per request); still through the session, so pending changes are
+# flushed first. Read on the ticket page and every page that asks a plugin hook.
+_BRANCH_PLUGIN_ROWS = (select(BranchPlugin.plugin, BranchPlugin.enabled, BranchPlugin.settings)
+                       .where(BranchPlugin.branch_id == bindparam("branch_id")))
+
+
 def settings_for(branch_id: int) -> dict[str, dict]:
     """Every enabled plugin's effective settings for the branch, keyed by plugin name
     (read once per request: every hook call of a page needs them)."""
@@ -57,7 +64,7 @@ def settings_for(branch_id: int) -> dict[str, dict]:
     key = ("settings", branch_id)
     if key not in cache:
         plugins = current_plugins()
-        rows = db.session.scalars(select(BranchPlugin).where(BranchPlugin.branch_id == branch_id)).all()
+        rows = db.session.execute(_BRANCH_PLUGIN_ROWS, {"branch_id": branch_id}).all()
         if branch_id not in cache:  # the same rows say which plugins run: no second statement
             cache[branch_id] = _installed(row.plugin for row in rows if row.enabled)
         stored = {row.plugin: row.settings for row in rows}
