@@ -504,12 +504,9 @@ class ScopedModelView(GuardedMixin, ModelView):
 
     def get_one(self, id, *options):
         """The record with this id if the user may see it (``options``: loader options)."""
-        try:
-            pk = int(id)
-        except (TypeError, ValueError):
+        pk = _positive_int(id)  # past MAX_ID it would overflow the INTEGER column, and cannot exist
+        if pk is None:
             return None
-        if not 0 < pk <= MAX_ID:
-            return None  # would overflow the INTEGER column, and cannot exist anyway
         return self.get_query().options(*options).filter(self.model.id == pk).one_or_none()
 
     def _hide_branch_choice(self, form):
@@ -593,7 +590,7 @@ class ScopedModelView(GuardedMixin, ModelView):
         numbers: they arrive as text, and PostgreSQL refuses to compare text with an
         integer key ("operator does not exist"), which made every bulk delete fail there.
         Anything that is not a possible id is left out."""
-        return super().action_delete([int(pk) for pk in ids if pk.isascii() and pk.isdigit() and 0 < int(pk) <= MAX_ID])
+        return super().action_delete([pk for pk in map(_positive_int, ids) if pk is not None])
 
     def handle_view_exception(self, exc):
         from sqlalchemy.orm.exc import StaleDataError
