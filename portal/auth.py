@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import contains_eager, joinedload
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -62,6 +62,30 @@ def load_user(user_id: str):
     return user
 
 
+# Sign-in bookkeeping is written with UPDATE statements, not by saving the loaded record:
+# a read-modify-write lost guesses sent in parallel (each read the same count), and as an
+# edit it raised the record's version, so two devices signing in at once made the second an
+# error page, and a manager's open form on that person failed as "changed meanwhile".
+def _count_failure(user_id: int, now) -> None:
+    limit = current_app.config["PORTAL_LOGIN_MAX_FAILURES"]
+    mine = User.id == user_id
+    db.session.execute(update(User).where(mine).values(failed_logins=User.failed_logins + 1),
+                       execution_options={"synchronize_session": False})
+    db.session.execute(
+        update(User).where(mine, User.failed_logins >= limit)
+        .values(failed_logins=0,
+                locked_until=now + timedelta(minutes=current_app.config["PORTAL_LOGIN_LOCK_MINUTES"])),
+        execution_options={"synchronize_session": False})
+    db.session.commit()
+
+
+def _note_sign_in(user_id: int, now) -> None:
+    db.session.execute(update(User).where(User.id == user_id)
+                       .values(failed_logins=0, locked_until=None, last_login_at=now),
+                       execution_options={"synchronize_session": False})
+    db.session.commit()
+
+
 def _safe_next(target: str | None) -> str:
     """Only same-site paths, so the login page cannot bounce anyone to another site."""
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
@@ -81,19 +105,12 @@ def login():
                            "Too many wrong passwords. Try again in %(num)d minutes.", minutes), "error")
         elif user is None or not user.check_password(form.password.data):
             if user is not None:
-                user.failed_logins += 1
-                if user.failed_logins >= current_app.config["PORTAL_LOGIN_MAX_FAILURES"]:
-                    user.locked_until = now + timedelta(minutes=current_app.config["PORTAL_LOGIN_LOCK_MINUTES"])
-                    user.failed_logins = 0
-                db.session.commit()
+                _count_failure(user.id, now)
             flash(_("Wrong user name or password."), "error")
         elif not user.active:
             flash(_("This account is switched off. Ask your manager."), "error")
         else:
-            user.failed_logins = 0
-            user.locked_until = None
-            user.last_login_at = now
-            db.session.commit()
+            _note_sign_in(user.id, now)
             session.clear()
             login_user(user, remember=form.remember.data)
             if user.locale in LOCALES:

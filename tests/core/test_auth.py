@@ -1,8 +1,11 @@
 """Signing in and out as a person would."""
 
+import re
+import threading
+
 from portal.core.models import User
 from portal.extensions import db
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, Browserish, csrf_token
 
 
 def test_login_lands_on_a_page_for_the_role(web, world):
@@ -81,3 +84,61 @@ def test_login_never_redirects_to_another_site(web, world):
     response = web.client.post("/login?next=//evil.example/x",
                                data={"username": "a_clerk", "password": PASSWORD, "csrf_token": token})
     assert response.headers["Location"] == "/admin/"
+
+
+def _meanwhile(request):
+    """Another person's request, answered while this one waits (its own thread, so its own
+    request, session and database connection, as on a server)."""
+    answers = []
+    thread = threading.Thread(target=lambda: answers.append(request()))
+    thread.start()
+    thread.join(timeout=30)
+    return answers[0]
+
+
+def test_two_devices_signing_in_at_the_same_moment_both_get_in(app, web, world, monkeypatch):
+    phone = Browserish(app.test_client())
+    check = User.check_password
+
+    def phone_signs_in_meanwhile(user, password):
+        monkeypatch.setattr(User, "check_password", check)
+        assert _meanwhile(lambda: phone.login("a_clerk")).status_code == 302
+        return check(user, password)
+
+    monkeypatch.setattr(User, "check_password", phone_signs_in_meanwhile)
+    assert web.login("a_clerk").status_code == 302  # was an error page: the phone's sign-in had changed the record
+    assert web.get("/admin/").status_code == 200
+    assert phone.get("/admin/").status_code == 200
+
+
+def test_wrong_passwords_sent_at_the_same_moment_all_count(app, web, world, monkeypatch):
+    other = Browserish(app.test_client())
+    check = User.check_password
+
+    def another_guess_meanwhile(user, password):
+        monkeypatch.setattr(User, "check_password", check)
+        _meanwhile(lambda: other.login("a_clerk", "guess-two"))
+        return check(user, password)
+
+    monkeypatch.setattr(User, "check_password", another_guess_meanwhile)
+    web.login("a_clerk", "guess-one")
+    with app.app_context():
+        assert db.session.get(User, world["users"]["a_clerk"]).failed_logins == 2
+
+
+def test_signing_in_does_not_spoil_a_managers_open_form_on_that_person(app, web, world):
+    web.login("a_branch_manager")
+    edit = f"/admin/user/edit/?id={world['users']['a_clerk']}"
+    page = web.get(edit).text
+    form = dict(re.findall(r'<input[^>]*\bname="(\w+)"[^>]*\bvalue="([^"]*)"', page))
+    form.update(re.findall(r'<select[^>]*\bname="(\w+)"[^>]*>.*?<option[^>]*\bselected[^>]*\bvalue="([^"]*)"',
+                           page, re.S))
+    form.update(re.findall(r'<select[^>]*\bname="(\w+)"[^>]*>.*?<option[^>]*\bvalue="([^"]*)"[^>]*\bselected',
+                           page, re.S))
+    assert "seen_version" in form and "csrf_token" in form
+    Browserish(app.test_client()).login("a_clerk")  # the clerk signs in while the form is open
+    form["full_name"] = "王小明"
+    page = web.client.post(edit, data=form, follow_redirects=True).text
+    assert "Someone else saved" not in page and "其他人" not in page
+    with app.app_context():
+        assert db.session.get(User, world["users"]["a_clerk"]).full_name == "王小明"
