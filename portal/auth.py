@@ -1,6 +1,6 @@
 """Signing in and out, throttling guessed passwords, switching language."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -66,23 +66,19 @@ def load_user(user_id: str):
 # a read-modify-write lost guesses sent in parallel (each read the same count), and as an
 # edit it raised the record's version, so two devices signing in at once made the second an
 # error page, and a manager's open form on that person failed as "changed meanwhile".
-def _count_failure(user_id: int, now) -> None:
-    limit = current_app.config["PORTAL_LOGIN_MAX_FAILURES"]
+def _count_failure(user_id: int, now: datetime) -> None:
     mine = User.id == user_id
-    db.session.execute(update(User).where(mine).values(failed_logins=User.failed_logins + 1),
-                       execution_options={"synchronize_session": False})
+    db.session.execute(update(User).where(mine).values(failed_logins=User.failed_logins + 1))
     db.session.execute(
-        update(User).where(mine, User.failed_logins >= limit)
+        update(User).where(mine, User.failed_logins >= current_app.config["PORTAL_LOGIN_MAX_FAILURES"])
         .values(failed_logins=0,
-                locked_until=now + timedelta(minutes=current_app.config["PORTAL_LOGIN_LOCK_MINUTES"])),
-        execution_options={"synchronize_session": False})
+                locked_until=now + timedelta(minutes=current_app.config["PORTAL_LOGIN_LOCK_MINUTES"])))
     db.session.commit()
 
 
-def _note_sign_in(user_id: int, now) -> None:
+def _note_sign_in(user_id: int, now: datetime) -> None:
     db.session.execute(update(User).where(User.id == user_id)
-                       .values(failed_logins=0, locked_until=None, last_login_at=now),
-                       execution_options={"synchronize_session": False})
+                       .values(failed_logins=0, locked_until=None, last_login_at=now))
     db.session.commit()
 
 
